@@ -1,0 +1,204 @@
+package org.timetuner4j.autograd;
+
+import org.timetuner4j.backend.Backend;
+import org.timetuner4j.backend.Conv2dGeometry;
+import org.timetuner4j.tensor.Shape;
+import org.timetuner4j.tensor.Tensor;
+
+/**
+ * The differentiable ops: each computes its forward on the tensors' backend and, when a tape
+ * is recording, registers its backward right beside it. Models and solvers are written with
+ * these, so anything they compute can be differentiated.
+ */
+public final class Ops {
+    private Ops() {}
+
+    private static Tensor[] in(Tensor... ts) { return ts; }
+
+    private static boolean wants(Tensor t) { return t != null && t.requiresGrad(); }
+
+    /** The gradient g reduced to {@code shape} (sum over broadcast dimensions), as an owned reference. */
+    private static Tensor reduceTo(Tensor g, Shape shape) {
+        return g.shape().equals(shape) ? g.retain() : g.backend().sumToShape(g, shape);
+    }
+
+    // ---------------------------------------------------------------- element-wise
+
+    public static Tensor add(Tensor a, Tensor b) {
+        Tensor y = a.backend().add(a, b);
+        Tape.record(y, g -> new Tensor[] {
+                wants(a) ? reduceTo(g, a.shape()) : null,
+                wants(b) ? reduceTo(g, b.shape()) : null}, in(a, b));
+        return y;
+    }
+
+    public static Tensor sub(Tensor a, Tensor b) {
+        Tensor y = a.backend().sub(a, b);
+        Tape.record(y, g -> {
+            Tensor gb = null;
+            if (wants(b)) {
+                Tensor neg = g.backend().affine(g, -1f, 0f);
+                gb = reduceTo(neg, b.shape());
+            }
+            return new Tensor[] {wants(a) ? reduceTo(g, a.shape()) : null, gb};
+        }, in(a, b));
+        return y;
+    }
+
+    public static Tensor mul(Tensor a, Tensor b) {
+        Backend be = a.backend();
+        Tensor y = be.mul(a, b);
+        Tape.record(y, g -> new Tensor[] {
+                wants(a) ? reduceTo(be.mul(g, b), a.shape()) : null,
+                wants(b) ? reduceTo(be.mul(g, a), b.shape()) : null}, in(a, b));
+        return y;
+    }
+
+    /** s·x + c for constants s and c. */
+    public static Tensor affine(Tensor x, float s, float c) {
+        Tensor y = x.backend().affine(x, s, c);
+        Tape.record(y, g -> new Tensor[] {g.backend().affine(g, s, 0f)}, in(x));
+        return y;
+    }
+
+    public static Tensor scale(Tensor x, float s) { return affine(x, s, 0f); }
+
+    /** alpha·x + beta·y for constants alpha and beta, same shapes. */
+    public static Tensor axpby(float alpha, Tensor x, float beta, Tensor y) {
+        Tensor out = x.backend().axpby(alpha, x, beta, y);
+        Tape.record(out, g -> new Tensor[] {
+                wants(x) ? g.backend().affine(g, alpha, 0f) : null,
+                wants(y) ? g.backend().affine(g, beta, 0f) : null}, in(x, y));
+        return out;
+    }
+
+    public static Tensor silu(Tensor x) {
+        Tensor y = x.backend().silu(x);
+        Tape.record(y, g -> new Tensor[] {g.backend().siluBackward(x, g)}, in(x));
+        return y;
+    }
+
+    public static Tensor reshape(Tensor x, Shape shape) {
+        Tensor y = x.backend().reshape(x, shape);
+        Tape.record(y, g -> new Tensor[] {g.backend().reshape(g, x.shape())}, in(x));
+        return y;
+    }
+
+    /** Inverted dropout: zeroes each value with probability p and scales the rest by 1/(1−p). */
+    public static Tensor dropout(Tensor x, float p, long seed, long offset) {
+        if (p <= 0f) return x;
+        Tensor mask = x.backend().dropoutMask(x.shape(), p, seed, offset);
+        Tensor y = x.backend().mul(x, mask);
+        Tape.record(y, g -> new Tensor[] {g.backend().mul(g, mask)}, in(x), mask);
+        return y;
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    /** x [N,I] · wᵀ + b, w [O,I], b [O] or null. */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        Backend be = x.backend();
+        Tensor y = be.linear(x, w, b);
+        Tape.record(y, g -> new Tensor[] {
+                wants(x) ? be.matmul(g, false, w, false) : null,
+                wants(w) ? be.matmul(g, true, x, false) : null,
+                wants(b) ? be.sumToShape(g, b.shape()) : null}, in(x, w, b));
+        return y;
+    }
+
+    public static Tensor matmul(Tensor a, boolean ta, Tensor b, boolean tb) {
+        Backend be = a.backend();
+        Tensor y = be.matmul(a, ta, b, tb);
+        // C = op(A)·op(B): dop(A) = g·op(B)ᵀ, dop(B) = op(A)ᵀ·g; transpose back where stored transposed.
+        Tape.record(y, g -> new Tensor[] {
+                wants(a) ? (ta ? be.matmul(b, tb, g, true) : be.matmul(g, false, b, !tb)) : null,
+                wants(b) ? (tb ? be.matmul(g, true, a, ta) : be.matmul(a, !ta, g, false)) : null}, in(a, b));
+        return y;
+    }
+
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor b, Conv2dGeometry geom) {
+        Backend be = x.backend();
+        Tensor y = be.conv2dForward(x, w, b, geom);
+        Tape.record(y, g -> new Tensor[] {
+                wants(x) ? be.conv2dBackwardInput(g, w, geom, x.shape()) : null,
+                wants(w) ? be.conv2dBackwardWeight(x, g, geom, w.shape()) : null,
+                wants(b) ? be.conv2dBackwardBias(g) : null}, in(x, w, b));
+        return y;
+    }
+
+    // ---------------------------------------------------------------- normalisation
+
+    public static Tensor groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        Backend be = x.backend();
+        Tensor[] r = be.groupNormForward(x, gamma, beta, groups, eps);
+        Tensor y = r[0], mean = r[1], rstd = r[2];
+        Tape.record(y, g -> {
+            Tensor[] gr = be.groupNormBackward(g, x, gamma, mean, rstd, groups);
+            return new Tensor[] {wants(x) ? gr[0] : null, wants(gamma) ? gr[1] : null, wants(beta) ? gr[2] : null};
+        }, in(x, gamma, beta), mean, rstd);
+        return y;
+    }
+
+    // ---------------------------------------------------------------- layout and resampling
+
+    public static Tensor concatChannels(Tensor a, Tensor b) {
+        Backend be = a.backend();
+        Tensor y = be.concatChannels(a, b);
+        int ca = a.dim(1), cb = b.dim(1);
+        Tape.record(y, g -> new Tensor[] {
+                wants(a) ? be.sliceChannels(g, 0, ca) : null,
+                wants(b) ? be.sliceChannels(g, ca, cb) : null}, in(a, b));
+        return y;
+    }
+
+    public static Tensor upsampleNearest2x(Tensor x) {
+        Tensor y = x.backend().upsampleNearest2x(x);
+        Tape.record(y, g -> new Tensor[] {g.backend().upsampleNearest2xBackward(g)}, in(x));
+        return y;
+    }
+
+    public static Tensor avgPool2x2(Tensor x) {
+        Tensor y = x.backend().avgPool2x2(x);
+        Tape.record(y, g -> new Tensor[] {g.backend().avgPool2x2Backward(g, x.shape())}, in(x));
+        return y;
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    /** Single-head softmax attention over the H·W positions: out = v·softmax(scale·qᵀk)ᵀ. */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, float scale) {
+        Backend be = q.backend();
+        Tensor[] r = be.attentionForward(q, k, v, scale);
+        Tensor y = r[0], probs = r[1];
+        Tape.record(y, g -> {
+            Tensor[] gr = be.attentionBackward(g, q, k, v, probs, scale);
+            return new Tensor[] {wants(q) ? gr[0] : null, wants(k) ? gr[1] : null, wants(v) ? gr[2] : null};
+        }, in(q, k, v), probs);
+        return y;
+    }
+
+    // ---------------------------------------------------------------- time embedding
+
+    /** Sinusoidal embedding [N, dim] of the model-input times t [N]; differentiable in t. */
+    public static Tensor timestepEmbedding(Tensor t, int dim) {
+        Tensor y = t.backend().timestepEmbedding(t, dim);
+        Tape.record(y, g -> new Tensor[] {g.backend().timestepEmbeddingBackward(g, t, dim)}, in(t));
+        return y;
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    public static Tensor sum(Tensor x) {
+        Backend be = x.backend();
+        Tensor y = be.sum(x);
+        Tape.record(y, g -> new Tensor[] {be.add(be.zeros(x.shape()), g)}, in(x));
+        return y;
+    }
+
+    public static Tensor sumOfSquares(Tensor x) {
+        Backend be = x.backend();
+        Tensor y = be.sumOfSquares(x);
+        Tape.record(y, g -> new Tensor[] {be.mul(be.affine(x, 2f, 0f), g)}, in(x));
+        return y;
+    }
+}

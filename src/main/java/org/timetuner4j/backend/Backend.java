@@ -1,0 +1,119 @@
+package org.timetuner4j.backend;
+
+import org.timetuner4j.tensor.Shape;
+import org.timetuner4j.tensor.Tensor;
+
+/**
+ * The complete op set of the engine. Every op returns a new tensor (owned by the current
+ * scope) and leaves its inputs unchanged unless its name says "InPlace". Backward kernels sit
+ * next to their forward. Layouts: activations NCHW, conv weights [O,I,kh,kw], linear weights
+ * [O,I] (y = x·Wᵀ + b).
+ */
+public interface Backend {
+
+    String name();
+
+    // ---- memory ----
+    Tensor zeros(Shape shape);
+
+    Tensor fromHost(float[] values, Shape shape);
+
+    float[] toHost(Tensor t);
+
+    /** Releases the storage of a tensor whose last owner closed it. */
+    void free(Tensor t);
+
+    Tensor copy(Tensor t);
+
+    /** Same values, another shape with the same element count. */
+    Tensor reshape(Tensor t, Shape shape);
+
+    // ---- element-wise, with broadcasting (numpy rules, rank <= 4) ----
+    Tensor add(Tensor a, Tensor b);
+
+    Tensor sub(Tensor a, Tensor b);
+
+    Tensor mul(Tensor a, Tensor b);
+
+    /** alpha·x + beta·y, same shapes. */
+    Tensor axpby(float alpha, Tensor x, float beta, Tensor y);
+
+    /** s·x + c. */
+    Tensor affine(Tensor x, float s, float c);
+
+    /** acc += g, same shapes (gradient accumulation). */
+    void addInPlace(Tensor acc, Tensor g);
+
+    /** Sums {@code g} over the dimensions that were broadcast to produce it from {@code target}. */
+    Tensor sumToShape(Tensor g, Shape target);
+
+    // ---- activations ----
+    Tensor silu(Tensor x);
+
+    Tensor siluBackward(Tensor x, Tensor gradOut);
+
+    // ---- linear algebra ----
+    /** op(a)·op(b) for 2-D tensors; op transposes when the flag is set. */
+    Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB);
+
+    /** x [N,I] · wᵀ [I,O] + b [O]; bias may be null. */
+    Tensor linear(Tensor x, Tensor w, Tensor b);
+
+    Tensor conv2dForward(Tensor x, Tensor w, Tensor b, Conv2dGeometry g);
+
+    Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, Conv2dGeometry g, Shape inputShape);
+
+    Tensor conv2dBackwardWeight(Tensor x, Tensor gradOut, Conv2dGeometry g, Shape weightShape);
+
+    Tensor conv2dBackwardBias(Tensor gradOut);
+
+    // ---- normalisation ----
+    /** Returns {y, mean [N·G], rstd [N·G]}. */
+    Tensor[] groupNormForward(Tensor x, Tensor gamma, Tensor beta, int groups, float eps);
+
+    /** Returns {grad x, grad gamma, grad beta}. */
+    Tensor[] groupNormBackward(Tensor gradOut, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, int groups);
+
+    // ---- layout and resampling ----
+    Tensor concatChannels(Tensor a, Tensor b);
+
+    Tensor sliceChannels(Tensor x, int start, int count);
+
+    Tensor upsampleNearest2x(Tensor x);
+
+    Tensor upsampleNearest2xBackward(Tensor gradOut);
+
+    Tensor avgPool2x2(Tensor x);
+
+    Tensor avgPool2x2Backward(Tensor gradOut, Shape inputShape);
+
+    // ---- attention: q, k, v [N,C,H,W], softmax over the H·W keys ----
+    /** Returns {out [N,C,H,W], probabilities [N,HW,HW]}. */
+    Tensor[] attentionForward(Tensor q, Tensor k, Tensor v, float scale);
+
+    /** Returns {grad q, grad k, grad v}. */
+    Tensor[] attentionBackward(Tensor gradOut, Tensor q, Tensor k, Tensor v, Tensor probs, float scale);
+
+    // ---- sinusoidal time embedding (ddim order: sin block, then cos block) ----
+    Tensor timestepEmbedding(Tensor t, int dim);
+
+    /** d(Σ gradOut·emb)/dt, shape [N]. */
+    Tensor timestepEmbeddingBackward(Tensor gradOut, Tensor t, int dim);
+
+    // ---- reductions ----
+    /** Sum of all elements, shape []. */
+    Tensor sum(Tensor x);
+
+    /** Sum of squares of all elements, shape []. */
+    Tensor sumOfSquares(Tensor x);
+
+    // ---- random numbers: counter-based, identical on every backend ----
+    /** Standard normal values; element i depends only on (seed, offset + i). */
+    Tensor randn(Shape shape, long seed, long offset);
+
+    /** Uniform values in [0,1); element i depends only on (seed, offset + i). */
+    Tensor rand(Shape shape, long seed, long offset);
+
+    /** Inverted-dropout mask: 0 where uniform value i < p, else 1/(1−p). */
+    Tensor dropoutMask(Shape shape, float p, long seed, long offset);
+}

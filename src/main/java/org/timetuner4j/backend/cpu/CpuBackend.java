@@ -1,0 +1,332 @@
+package org.timetuner4j.backend.cpu;
+
+import org.timetuner4j.backend.Backend;
+import org.timetuner4j.backend.Conv2dGeometry;
+import org.timetuner4j.tensor.Shape;
+import org.timetuner4j.tensor.Tensor;
+
+/** The pure-Java reference backend: storage is a {@code float[]}, kernels run on {@link Parallel}. */
+public final class CpuBackend implements Backend {
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private CpuBackend() {}
+
+    @Override public String name() { return "cpu"; }
+
+    static float[] data(Tensor t) {
+        return (float[]) t.storage();
+    }
+
+    private Tensor wrap(float[] values, Shape shape) {
+        return new Tensor(this, shape, values);
+    }
+
+    private void requireCpu(Tensor... ts) {
+        for (Tensor t : ts)
+            if (t != null && t.backend() != this)
+                throw new IllegalArgumentException("tensor on " + t.backend().name() + " passed to the cpu backend");
+    }
+
+    private static void requireRank(Tensor t, int rank, String what) {
+        if (t.shape().rank() != rank)
+            throw new IllegalArgumentException(what + " must have rank " + rank + ", got " + t.shape());
+    }
+
+    // ---- memory ----
+    @Override public Tensor zeros(Shape shape) { return wrap(new float[shape.numel()], shape); }
+
+    @Override public Tensor fromHost(float[] values, Shape shape) {
+        if (values.length != shape.numel())
+            throw new IllegalArgumentException(values.length + " values do not fill shape " + shape);
+        return wrap(values.clone(), shape);
+    }
+
+    @Override public float[] toHost(Tensor t) { requireCpu(t); return data(t).clone(); }
+
+    @Override public void free(Tensor t) { /* the garbage collector reclaims the array */ }
+
+    @Override public Tensor copy(Tensor t) { requireCpu(t); return wrap(data(t).clone(), t.shape()); }
+
+    @Override public Tensor reshape(Tensor t, Shape shape) {
+        requireCpu(t);
+        if (shape.numel() != t.numel()) throw new IllegalArgumentException("cannot reshape " + t.shape() + " to " + shape);
+        return wrap(data(t).clone(), shape);
+    }
+
+    // ---- element-wise ----
+    private Tensor binary(Tensor a, Tensor b, CpuElementwise.BinaryOp op) {
+        requireCpu(a, b);
+        Shape out = CpuElementwise.broadcastShape(a.shape(), b.shape());
+        float[] o = new float[out.numel()];
+        CpuElementwise.binary(data(a), a.shape(), data(b), b.shape(), o, out, op);
+        return wrap(o, out);
+    }
+
+    @Override public Tensor add(Tensor a, Tensor b) { return binary(a, b, Float::sum); }
+
+    @Override public Tensor sub(Tensor a, Tensor b) { return binary(a, b, (x, y) -> x - y); }
+
+    @Override public Tensor mul(Tensor a, Tensor b) { return binary(a, b, (x, y) -> x * y); }
+
+    @Override public Tensor axpby(float alpha, Tensor x, float beta, Tensor y) {
+        requireCpu(x, y);
+        if (!x.shape().equals(y.shape())) throw new IllegalArgumentException("axpby shapes differ: " + x.shape() + " vs " + y.shape());
+        float[] a = data(x), b = data(y), o = new float[a.length];
+        Parallel.forRange(a.length, 1 << 15, (f, t) -> { for (int i = f; i < t; i++) o[i] = alpha * a[i] + beta * b[i]; });
+        return wrap(o, x.shape());
+    }
+
+    @Override public Tensor affine(Tensor x, float s, float c) {
+        requireCpu(x);
+        float[] a = data(x), o = new float[a.length];
+        Parallel.forRange(a.length, 1 << 15, (f, t) -> { for (int i = f; i < t; i++) o[i] = s * a[i] + c; });
+        return wrap(o, x.shape());
+    }
+
+    @Override public void addInPlace(Tensor acc, Tensor g) {
+        requireCpu(acc, g);
+        if (!acc.shape().equals(g.shape())) throw new IllegalArgumentException("addInPlace shapes differ: " + acc.shape() + " vs " + g.shape());
+        float[] a = data(acc), b = data(g);
+        Parallel.forRange(a.length, 1 << 15, (f, t) -> { for (int i = f; i < t; i++) a[i] += b[i]; });
+    }
+
+    @Override public Tensor sumToShape(Tensor g, Shape target) {
+        requireCpu(g);
+        return wrap(CpuElementwise.sumToShape(data(g), g.shape(), target), target);
+    }
+
+    @Override public Tensor silu(Tensor x) {
+        requireCpu(x);
+        float[] o = new float[x.numel()];
+        CpuElementwise.silu(data(x), o);
+        return wrap(o, x.shape());
+    }
+
+    @Override public Tensor siluBackward(Tensor x, Tensor gradOut) {
+        requireCpu(x, gradOut);
+        float[] o = new float[x.numel()];
+        CpuElementwise.siluBackward(data(x), data(gradOut), o);
+        return wrap(o, x.shape());
+    }
+
+    // ---- linear algebra ----
+    @Override public Tensor matmul(Tensor a, boolean ta, Tensor b, boolean tb) {
+        requireCpu(a, b);
+        requireRank(a, 2, "matmul operand");
+        requireRank(b, 2, "matmul operand");
+        int m = ta ? a.dim(1) : a.dim(0), k = ta ? a.dim(0) : a.dim(1);
+        int kb = tb ? b.dim(1) : b.dim(0), n = tb ? b.dim(0) : b.dim(1);
+        if (k != kb) throw new IllegalArgumentException("matmul inner sizes differ: " + a.shape() + " and " + b.shape());
+        float[] c = new float[m * n];
+        float[] av = data(a), bv = data(b);
+        int lda = a.dim(1), ldb = b.dim(1);
+        int rows = Math.max(Gemm.MR, (m + Parallel.threads() * 2 - 1) / (Parallel.threads() * 2));
+        int blocks = (m + rows - 1) / rows;
+        Parallel.forEach(blocks, blk -> {
+            int r0 = blk * rows, rc = Math.min(rows, m - r0);
+            int aOff = ta ? r0 : r0 * lda;
+            Gemm.gemm(ta, tb, rc, n, k, av, aOff, lda, bv, 0, ldb, c, r0 * n, n);
+        });
+        return wrap(c, Shape.of(m, n));
+    }
+
+    @Override public Tensor linear(Tensor x, Tensor w, Tensor b) {
+        requireRank(x, 2, "linear input");
+        requireRank(w, 2, "linear weight");
+        if (x.dim(1) != w.dim(1)) throw new IllegalArgumentException("linear: input " + x.shape() + " does not fit weight " + w.shape());
+        Tensor y = matmul(x, false, w, true);
+        if (b != null) {
+            float[] yv = data(y), bv = data(b);
+            int o = w.dim(0);
+            for (int i = 0; i < yv.length; i++) yv[i] += bv[i % o];
+        }
+        return y;
+    }
+
+    private CpuConv2d.Dims convDims(Shape x, Shape w, Conv2dGeometry g) {
+        if (x.rank() != 4 || w.rank() != 4) throw new IllegalArgumentException("conv2d needs NCHW input and OIHW weight, got " + x + " and " + w);
+        if (x.dim(1) != w.dim(1)) throw new IllegalArgumentException("conv2d: input " + x + " has " + x.dim(1) + " channels, weight " + w + " expects " + w.dim(1));
+        int ho = g.outHeight(x.dim(2), w.dim(2)), wo = g.outWidth(x.dim(3), w.dim(3));
+        if (ho <= 0 || wo <= 0) throw new IllegalArgumentException("conv2d: input " + x + " too small for kernel " + w);
+        return new CpuConv2d.Dims(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), ho, wo, g);
+    }
+
+    @Override public Tensor conv2dForward(Tensor x, Tensor w, Tensor b, Conv2dGeometry g) {
+        requireCpu(x, w, b);
+        CpuConv2d.Dims d = convDims(x.shape(), w.shape(), g);
+        float[] out = new float[d.n() * d.co() * d.p()];
+        CpuConv2d.forward(data(x), data(w), b == null ? null : data(b), d, out);
+        return wrap(out, Shape.of(d.n(), d.co(), d.ho(), d.wo()));
+    }
+
+    @Override public Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, Conv2dGeometry g, Shape inputShape) {
+        requireCpu(gradOut, w);
+        CpuConv2d.Dims d = convDims(inputShape, w.shape(), g);
+        float[] gx = new float[inputShape.numel()];
+        CpuConv2d.backwardInput(data(gradOut), data(w), d, gx);
+        return wrap(gx, inputShape);
+    }
+
+    @Override public Tensor conv2dBackwardWeight(Tensor x, Tensor gradOut, Conv2dGeometry g, Shape weightShape) {
+        requireCpu(x, gradOut);
+        CpuConv2d.Dims d = convDims(x.shape(), weightShape, g);
+        float[] gw = new float[weightShape.numel()];
+        CpuConv2d.backwardWeight(data(x), data(gradOut), d, gw);
+        return wrap(gw, weightShape);
+    }
+
+    @Override public Tensor conv2dBackwardBias(Tensor gradOut) {
+        requireCpu(gradOut);
+        Shape s = gradOut.shape();
+        float[] gb = new float[s.dim(1)];
+        CpuConv2d.backwardBias(data(gradOut), s.dim(0), s.dim(1), s.dim(2) * s.dim(3), gb);
+        return wrap(gb, Shape.of(s.dim(1)));
+    }
+
+    // ---- normalisation ----
+    @Override public Tensor[] groupNormForward(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        requireCpu(x, gamma, beta);
+        Shape s = x.shape();
+        int n = s.dim(0), c = s.dim(1), hw = s.numel() / (n * c);
+        if (c % groups != 0) throw new IllegalArgumentException("group norm: " + c + " channels not divisible into " + groups + " groups");
+        float[] y = new float[s.numel()], mean = new float[n * groups], rstd = new float[n * groups];
+        CpuGroupNorm.forward(data(x), data(gamma), data(beta), n, c, hw, groups, eps, y, mean, rstd);
+        return new Tensor[] {wrap(y, s), wrap(mean, Shape.of(n * groups)), wrap(rstd, Shape.of(n * groups))};
+    }
+
+    @Override public Tensor[] groupNormBackward(Tensor gradOut, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, int groups) {
+        requireCpu(gradOut, x, gamma, mean, rstd);
+        Shape s = x.shape();
+        int n = s.dim(0), c = s.dim(1), hw = s.numel() / (n * c);
+        float[] gx = new float[s.numel()], gg = new float[c], gb = new float[c];
+        CpuGroupNorm.backward(data(gradOut), data(x), data(gamma), data(mean), data(rstd), n, c, hw, groups, gx, gg, gb);
+        return new Tensor[] {wrap(gx, s), wrap(gg, Shape.of(c)), wrap(gb, Shape.of(c))};
+    }
+
+    // ---- layout and resampling ----
+    @Override public Tensor concatChannels(Tensor a, Tensor b) {
+        requireCpu(a, b);
+        Shape sa = a.shape(), sb = b.shape();
+        if (sa.rank() != 4 || sb.rank() != 4 || sa.dim(0) != sb.dim(0) || sa.dim(2) != sb.dim(2) || sa.dim(3) != sb.dim(3))
+            throw new IllegalArgumentException("cannot concatenate channels of " + sa + " and " + sb);
+        int hw = sa.dim(2) * sa.dim(3);
+        float[] out = new float[sa.numel() + sb.numel()];
+        CpuResample.concatChannels(data(a), sa.dim(1), data(b), sb.dim(1), sa.dim(0), hw, out);
+        return wrap(out, sa.with(1, sa.dim(1) + sb.dim(1)));
+    }
+
+    @Override public Tensor sliceChannels(Tensor x, int start, int count) {
+        requireCpu(x);
+        Shape s = x.shape();
+        if (start < 0 || count < 0 || start + count > s.dim(1))
+            throw new IllegalArgumentException("channel slice [" + start + ", " + (start + count) + ") outside " + s);
+        int hw = s.numel() / (s.dim(0) * s.dim(1));
+        float[] out = new float[s.dim(0) * count * hw];
+        CpuResample.sliceChannels(data(x), s.dim(1), start, count, s.dim(0), hw, out);
+        return wrap(out, s.with(1, count));
+    }
+
+    @Override public Tensor upsampleNearest2x(Tensor x) {
+        requireCpu(x);
+        Shape s = x.shape();
+        float[] out = new float[s.numel() * 4];
+        CpuResample.upsampleNearest2x(data(x), s.dim(0) * s.dim(1), s.dim(2), s.dim(3), out);
+        return wrap(out, Shape.of(s.dim(0), s.dim(1), 2 * s.dim(2), 2 * s.dim(3)));
+    }
+
+    @Override public Tensor upsampleNearest2xBackward(Tensor gradOut) {
+        requireCpu(gradOut);
+        Shape s = gradOut.shape();
+        int h = s.dim(2) / 2, w = s.dim(3) / 2;
+        float[] out = new float[s.dim(0) * s.dim(1) * h * w];
+        CpuResample.upsampleNearest2xBackward(data(gradOut), s.dim(0) * s.dim(1), h, w, out);
+        return wrap(out, Shape.of(s.dim(0), s.dim(1), h, w));
+    }
+
+    @Override public Tensor avgPool2x2(Tensor x) {
+        requireCpu(x);
+        Shape s = x.shape();
+        Shape o = Shape.of(s.dim(0), s.dim(1), s.dim(2) / 2, s.dim(3) / 2);
+        float[] out = new float[o.numel()];
+        CpuResample.avgPool2x2(data(x), s.dim(0) * s.dim(1), s.dim(2), s.dim(3), out);
+        return wrap(out, o);
+    }
+
+    @Override public Tensor avgPool2x2Backward(Tensor gradOut, Shape inputShape) {
+        requireCpu(gradOut);
+        float[] out = new float[inputShape.numel()];
+        CpuResample.avgPool2x2Backward(data(gradOut), inputShape.dim(0) * inputShape.dim(1), inputShape.dim(2), inputShape.dim(3), out);
+        return wrap(out, inputShape);
+    }
+
+    // ---- attention ----
+    @Override public Tensor[] attentionForward(Tensor q, Tensor k, Tensor v, float scale) {
+        requireCpu(q, k, v);
+        Shape s = q.shape();
+        if (!s.equals(k.shape()) || !s.equals(v.shape()) || s.rank() != 4)
+            throw new IllegalArgumentException("attention needs equal NCHW q, k, v; got " + s + ", " + k.shape() + ", " + v.shape());
+        int n = s.dim(0), c = s.dim(1), p = s.dim(2) * s.dim(3);
+        float[] out = new float[s.numel()], probs = new float[n * p * p];
+        CpuAttention.forward(data(q), data(k), data(v), n, c, p, scale, out, probs);
+        return new Tensor[] {wrap(out, s), wrap(probs, Shape.of(n, p, p))};
+    }
+
+    @Override public Tensor[] attentionBackward(Tensor gradOut, Tensor q, Tensor k, Tensor v, Tensor probs, float scale) {
+        requireCpu(gradOut, q, k, v, probs);
+        Shape s = q.shape();
+        int n = s.dim(0), c = s.dim(1), p = s.dim(2) * s.dim(3);
+        float[] gq = new float[s.numel()], gk = new float[s.numel()], gv = new float[s.numel()];
+        CpuAttention.backward(data(gradOut), data(q), data(k), data(v), data(probs), n, c, p, scale, gq, gk, gv);
+        return new Tensor[] {wrap(gq, s), wrap(gk, s), wrap(gv, s)};
+    }
+
+    // ---- time embedding ----
+    @Override public Tensor timestepEmbedding(Tensor t, int dim) {
+        requireCpu(t);
+        requireRank(t, 1, "time input");
+        float[] out = new float[t.numel() * dim];
+        CpuTimestepEmbedding.forward(data(t), dim, out);
+        return wrap(out, Shape.of(t.numel(), dim));
+    }
+
+    @Override public Tensor timestepEmbeddingBackward(Tensor gradOut, Tensor t, int dim) {
+        requireCpu(gradOut, t);
+        float[] gt = new float[t.numel()];
+        CpuTimestepEmbedding.backward(data(gradOut), data(t), dim, gt);
+        return wrap(gt, t.shape());
+    }
+
+    // ---- reductions ----
+    @Override public Tensor sum(Tensor x) {
+        requireCpu(x);
+        float[] v = data(x);
+        return wrap(new float[] {(float) Parallel.sum(v.length, i -> v[i])}, Shape.scalar());
+    }
+
+    @Override public Tensor sumOfSquares(Tensor x) {
+        requireCpu(x);
+        float[] v = data(x);
+        return wrap(new float[] {(float) Parallel.sum(v.length, i -> (double) v[i] * v[i])}, Shape.scalar());
+    }
+
+    // ---- random numbers ----
+    @Override public Tensor randn(Shape shape, long seed, long offset) {
+        float[] out = new float[shape.numel()];
+        Philox.fillNormal(out, seed, offset);
+        return wrap(out, shape);
+    }
+
+    @Override public Tensor rand(Shape shape, long seed, long offset) {
+        float[] out = new float[shape.numel()];
+        Philox.fillUniform(out, seed, offset);
+        return wrap(out, shape);
+    }
+
+    @Override public Tensor dropoutMask(Shape shape, float p, long seed, long offset) {
+        float[] out = new float[shape.numel()];
+        Philox.fillUniform(out, seed, offset);
+        float keep = 1f / (1f - p);
+        for (int i = 0; i < out.length; i++) out[i] = out[i] < p ? 0f : keep;
+        return wrap(out, shape);
+    }
+}

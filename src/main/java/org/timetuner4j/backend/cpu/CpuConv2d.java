@@ -1,0 +1,150 @@
+package org.timetuner4j.backend.cpu;
+
+import org.timetuner4j.backend.Conv2dGeometry;
+
+/**
+ * 2-D convolution (cross-correlation) as GEMM over im2col columns: forward, grad-input,
+ * grad-weight, grad-bias. Work is split so that no two tasks write the same output, which keeps
+ * every result deterministic for any thread count.
+ */
+final class CpuConv2d {
+    private CpuConv2d() {}
+
+    /** Columns per forward task: big enough for the GEMM, small enough to split the work. */
+    private static final int COLUMN_CHUNK = 256;
+    private static final ThreadLocal<float[][]> COLS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** Sizes of one convolution, derived once. */
+    record Dims(int n, int ci, int h, int w, int co, int kh, int kw, int ho, int wo, Conv2dGeometry g) {
+        int k() { return ci * kh * kw; }
+        int p() { return ho * wo; }
+        /** 1×1, stride 1, no padding: the input is already the column matrix. */
+        boolean pointwise() {
+            return kh == 1 && kw == 1 && g.stride() == 1 && g.padTop() == 0 && g.padLeft() == 0
+                    && g.padBottom() == 0 && g.padRight() == 0;
+        }
+    }
+
+    static float[] buffer(int size) {
+        float[][] holder = COLS.get();
+        if (holder[0].length < size) holder[0] = new float[size];
+        return holder[0];
+    }
+
+    /**
+     * Writes rows [c0·kh·kw, (c0+cc)·kh·kw) and columns [p0, p0+pc) of image n's column matrix
+     * into dst (row-major, pc columns).
+     */
+    static void im2col(float[] x, Dims d, int n, int c0, int cc, int p0, int pc, float[] dst) {
+        int s = d.g().stride(), pt = d.g().padTop(), pl = d.g().padLeft();
+        int idx = 0;
+        for (int c = c0; c < c0 + cc; c++) {
+            int plane = (n * d.ci() + c) * d.h() * d.w();
+            for (int ky = 0; ky < d.kh(); ky++) {
+                for (int kx = 0; kx < d.kw(); kx++) {
+                    int oy = p0 / d.wo(), ox = p0 % d.wo();
+                    for (int j = 0; j < pc; j++) {
+                        int iy = oy * s + ky - pt, ix = ox * s + kx - pl;
+                        dst[idx++] = (iy >= 0 && iy < d.h() && ix >= 0 && ix < d.w()) ? x[plane + iy * d.w() + ix] : 0f;
+                        if (++ox == d.wo()) { ox = 0; oy++; }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Adds the column matrix rows of channels [c0, c0+cc) (all P columns) back into image n. */
+    static void col2imAdd(float[] cols, Dims d, int n, int c0, int cc, float[] gx) {
+        int s = d.g().stride(), pt = d.g().padTop(), pl = d.g().padLeft();
+        int idx = 0;
+        for (int c = c0; c < c0 + cc; c++) {
+            int plane = (n * d.ci() + c) * d.h() * d.w();
+            for (int ky = 0; ky < d.kh(); ky++) {
+                for (int kx = 0; kx < d.kw(); kx++) {
+                    for (int oy = 0; oy < d.ho(); oy++) {
+                        int iy = oy * s + ky - pt;
+                        boolean rowIn = iy >= 0 && iy < d.h();
+                        for (int ox = 0; ox < d.wo(); ox++, idx++) {
+                            int ix = ox * s + kx - pl;
+                            if (rowIn && ix >= 0 && ix < d.w()) gx[plane + iy * d.w() + ix] += cols[idx];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void forward(float[] x, float[] w, float[] bias, Dims d, float[] out) {
+        int p = d.p(), k = d.k(), co = d.co();
+        int chunks = (p + COLUMN_CHUNK - 1) / COLUMN_CHUNK;
+        Parallel.forEach(d.n() * chunks, task -> {
+            int n = task / chunks, p0 = (task % chunks) * COLUMN_CHUNK, pc = Math.min(COLUMN_CHUNK, p - p0);
+            int outBase = n * co * p;
+            for (int o = 0; o < co; o++) {
+                float b = bias == null ? 0f : bias[o];
+                java.util.Arrays.fill(out, outBase + o * p + p0, outBase + o * p + p0 + pc, b);
+            }
+            if (d.pointwise()) {
+                Gemm.gemm(false, false, co, pc, k, w, 0, k, x, n * k * p + p0, p, out, outBase + p0, p);
+            } else {
+                float[] cols = buffer(k * pc);
+                im2col(x, d, n, 0, d.ci(), p0, pc, cols);
+                Gemm.gemm(false, false, co, pc, k, w, 0, k, cols, 0, pc, out, outBase + p0, p);
+            }
+        });
+    }
+
+    /** Channels per grad-input / grad-weight task. */
+    private static int channelBlock(Dims d) {
+        int tasksWanted = Parallel.threads() * 4;
+        int perImage = Math.max(1, (tasksWanted + d.n() - 1) / d.n());
+        return Math.max(1, (d.ci() + perImage - 1) / perImage);
+    }
+
+    static void backwardInput(float[] gout, float[] w, Dims d, float[] gx) {
+        int p = d.p(), k = d.k(), co = d.co(), kk = d.kh() * d.kw();
+        int cb = channelBlock(d);
+        int blocks = (d.ci() + cb - 1) / cb;
+        Parallel.forEach(d.n() * blocks, task -> {
+            int n = task / blocks, c0 = (task % blocks) * cb, cc = Math.min(cb, d.ci() - c0);
+            if (d.pointwise()) {
+                // gx[c, :] = Σ_o w[o, c] gout[o, :]
+                Gemm.gemm(true, false, cc, p, co, w, c0, k, gout, n * co * p, p, gx, (n * d.ci() + c0) * p, p);
+            } else {
+                float[] cols = buffer(cc * kk * p);
+                java.util.Arrays.fill(cols, 0, cc * kk * p, 0f);
+                Gemm.gemm(true, false, cc * kk, p, co, w, c0 * kk, k, gout, n * co * p, p, cols, 0, p);
+                col2imAdd(cols, d, n, c0, cc, gx);
+            }
+        });
+    }
+
+    static void backwardWeight(float[] x, float[] gout, Dims d, float[] gw) {
+        int p = d.p(), k = d.k(), co = d.co(), kk = d.kh() * d.kw();
+        int cb = Math.max(1, (d.ci() + Parallel.threads() * 2 - 1) / (Parallel.threads() * 2));
+        int blocks = (d.ci() + cb - 1) / cb;
+        Parallel.forEach(blocks, blk -> {
+            int c0 = blk * cb, cc = Math.min(cb, d.ci() - c0);
+            for (int n = 0; n < d.n(); n++) {
+                if (d.pointwise()) {
+                    Gemm.gemm(false, true, co, cc, p, gout, n * co * p, p, x, (n * d.ci() + c0) * p, p, gw, c0, k);
+                } else {
+                    float[] cols = buffer(cc * kk * p);
+                    im2col(x, d, n, c0, cc, 0, p, cols);
+                    Gemm.gemm(false, true, co, cc * kk, p, gout, n * co * p, p, cols, 0, p, gw, c0 * kk, k);
+                }
+            }
+        });
+    }
+
+    static void backwardBias(float[] gout, int n, int co, int p, float[] gb) {
+        Parallel.forEach(co, o -> {
+            double s = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * co + o) * p;
+                for (int j = 0; j < p; j++) s += gout[base + j];
+            }
+            gb[o] = (float) s;
+        });
+    }
+}

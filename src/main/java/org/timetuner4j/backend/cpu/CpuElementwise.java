@@ -1,0 +1,112 @@
+package org.timetuner4j.backend.cpu;
+
+import org.timetuner4j.tensor.Shape;
+
+/** Element-wise kernels with numpy broadcasting (rank <= 4), SiLU and their backwards. */
+final class CpuElementwise {
+    private CpuElementwise() {}
+
+    interface BinaryOp {
+        float apply(float a, float b);
+    }
+
+    /** The broadcast shape of a and b, or an error naming both. */
+    static Shape broadcastShape(Shape a, Shape b) {
+        int rank = Math.max(a.rank(), b.rank());
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int da = i < rank - a.rank() ? 1 : a.dim(i - (rank - a.rank()));
+            int db = i < rank - b.rank() ? 1 : b.dim(i - (rank - b.rank()));
+            if (da != db && da != 1 && db != 1)
+                throw new IllegalArgumentException("shapes " + a + " and " + b + " do not broadcast");
+            out[i] = da == 1 ? db : da;
+        }
+        return Shape.of(out);
+    }
+
+    /** Strides of {@code s} right-aligned to rank 4 against {@code out}, 0 where broadcast. */
+    static int[] stridesFor(Shape s, Shape out) {
+        int[] st = new int[4];
+        int off = 4 - out.rank();
+        int sOff = out.rank() - s.rank();
+        for (int i = 0; i < out.rank(); i++) {
+            int si = i - sOff;
+            int d = si < 0 ? 1 : s.dim(si);
+            st[off + i] = (d == 1 && out.dim(i) != 1) || si < 0 ? 0 : s.stride(si);
+        }
+        return st;
+    }
+
+    static int[] dims4(Shape out) {
+        if (out.rank() > 4) throw new IllegalArgumentException("broadcasting supports rank <= 4, got " + out);
+        int[] d = {1, 1, 1, 1};
+        for (int i = 0; i < out.rank(); i++) d[4 - out.rank() + i] = out.dim(i);
+        return d;
+    }
+
+    static void binary(float[] a, Shape sa, float[] b, Shape sb, float[] out, Shape so, BinaryOp op) {
+        int n = so.numel();
+        if (sa.equals(so) && sb.equals(so)) {
+            Parallel.forRange(n, 1 << 15, (from, to) -> {
+                for (int i = from; i < to; i++) out[i] = op.apply(a[i], b[i]);
+            });
+            return;
+        }
+        int[] d = dims4(so);
+        int[] stA = stridesFor(sa, so), stB = stridesFor(sb, so);
+        int outer = d[0] * d[1] * d[2];
+        int inner = d[3];
+        Parallel.forRange(outer, Math.max(1, (1 << 14) / Math.max(1, inner)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int i2 = r % d[2], i1 = (r / d[2]) % d[1], i0 = r / (d[2] * d[1]);
+                int ia = i0 * stA[0] + i1 * stA[1] + i2 * stA[2];
+                int ib = i0 * stB[0] + i1 * stB[1] + i2 * stB[2];
+                int io = r * inner;
+                int sa3 = stA[3], sb3 = stB[3];
+                for (int j = 0; j < inner; j++) out[io + j] = op.apply(a[ia + j * sa3], b[ib + j * sb3]);
+            }
+        });
+    }
+
+    /** Sums g (of shape gs) into a tensor of shape target (whose broadcast produced gs). */
+    static float[] sumToShape(float[] g, Shape gs, Shape target) {
+        if (gs.equals(target)) return g.clone();
+        Shape check = broadcastShape(target, gs);
+        if (!check.equals(gs)) throw new IllegalArgumentException("cannot reduce " + gs + " to " + target);
+        int[] d = dims4(gs);
+        int[] st = stridesFor(target, gs);
+        double[] acc = new double[target.numel()];
+        int idx = 0;
+        for (int i0 = 0; i0 < d[0]; i0++)
+            for (int i1 = 0; i1 < d[1]; i1++)
+                for (int i2 = 0; i2 < d[2]; i2++) {
+                    int base = i0 * st[0] + i1 * st[1] + i2 * st[2];
+                    for (int i3 = 0; i3 < d[3]; i3++) acc[base + i3 * st[3]] += g[idx++];
+                }
+        float[] out = new float[target.numel()];
+        for (int i = 0; i < out.length; i++) out[i] = (float) acc[i];
+        return out;
+    }
+
+    /** x·sigmoid(x), evaluated as PyTorch does: sigmoid first, then the product. */
+    static void silu(float[] x, float[] out) {
+        Parallel.forRange(x.length, 1 << 14, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float v = x[i];
+                float s = (float) (1.0 / (1.0 + Math.exp(-v)));
+                out[i] = v * s;
+            }
+        });
+    }
+
+    /** d silu/dx = s·(1 + x·(1 − s)). */
+    static void siluBackward(float[] x, float[] gout, float[] out) {
+        Parallel.forRange(x.length, 1 << 14, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double v = x[i];
+                double s = 1.0 / (1.0 + Math.exp(-v));
+                out[i] = (float) (gout[i] * s * (1.0 + v * (1.0 - s)));
+            }
+        });
+    }
+}

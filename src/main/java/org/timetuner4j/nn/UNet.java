@@ -1,0 +1,177 @@
+package org.timetuner4j.nn;
+
+import org.timetuner4j.autograd.Ops;
+import org.timetuner4j.backend.Backend;
+import org.timetuner4j.backend.Conv2dGeometry;
+import org.timetuner4j.tensor.Scope;
+import org.timetuner4j.tensor.Shape;
+import org.timetuner4j.tensor.Tensor;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+
+/**
+ * The DDPM/DDIM denoising UNet (ermongroup/ddim {@code Model}): ε = f(x, t) with x [N,C,H,W]
+ * and the model-input time t [N] (real-valued; 0…999 for the discrete DDPM models).
+ * Parameter names equal the ddim state-dict keys.
+ */
+public final class UNet extends Module {
+    private final UNetConfig config;
+    private final Linear dense0, dense1;
+    private final Conv2d convIn, convOut;
+    private final ModuleList<UNetLevel> down, up;
+    private final ResnetBlock midBlock1, midBlock2;
+    private final AttnBlock midAttn1;
+    private final GroupNorm normOut;
+    private final DropoutStream dropoutRng = new DropoutStream(0);
+
+    public UNet(Backend backend, UNetConfig config) {
+        super(backend);
+        config.validate();
+        this.config = config;
+        int ch = config.ch(), temb = config.tembChannels(), levels = config.numLevels();
+        int[] mult = config.chMult();
+        float p = (float) config.dropout();
+        Conv2dGeometry same = Conv2dGeometry.of(1, 1);
+
+        Module tembModule = child("temb", new Holder(backend));
+        ModuleList<Linear> dense = tembModule.child("dense", new ModuleList<>(backend));
+        dense0 = dense.add(new Linear(backend, ch, temb));
+        dense1 = dense.add(new Linear(backend, temb, temb));
+
+        convIn = child("conv_in", new Conv2d(backend, config.inChannels(), ch, 3, same));
+
+        down = child("down", new ModuleList<>(backend));
+        int blockIn = ch;
+        for (int i = 0; i < levels; i++) {
+            UNetLevel level = down.add(new UNetLevel(backend));
+            int blockOut = ch * mult[i];
+            for (int j = 0; j < config.numResBlocks(); j++) {
+                level.block.add(new ResnetBlock(backend, blockIn, blockOut, temb, p, dropoutRng));
+                blockIn = blockOut;
+                if (config.hasAttention(i)) level.attn.add(new AttnBlock(backend, blockIn));
+            }
+            if (i != levels - 1) level.setDownsample(new Downsample(backend, blockIn, config.resampWithConv()));
+        }
+
+        Module mid = child("mid", new Holder(backend));
+        midBlock1 = mid.child("block_1", new ResnetBlock(backend, blockIn, blockIn, temb, p, dropoutRng));
+        midAttn1 = mid.child("attn_1", new AttnBlock(backend, blockIn));
+        midBlock2 = mid.child("block_2", new ResnetBlock(backend, blockIn, blockIn, temb, p, dropoutRng));
+
+        // Built from the coarsest level up, but registered under up.{level index}.
+        UNetLevel[] upLevels = new UNetLevel[levels];
+        for (int i = levels - 1; i >= 0; i--) {
+            UNetLevel level = new UNetLevel(backend);
+            int blockOut = ch * mult[i];
+            int skipIn = ch * (i == 0 ? 1 : mult[i - 1]);
+            for (int j = 0; j <= config.numResBlocks(); j++) {
+                int skip = j == config.numResBlocks() ? skipIn : blockOut;
+                level.block.add(new ResnetBlock(backend, blockIn + skip, blockOut, temb, p, dropoutRng));
+                blockIn = blockOut;
+                if (config.hasAttention(i)) level.attn.add(new AttnBlock(backend, blockIn));
+            }
+            if (i != 0) level.setUpsample(new Upsample(backend, blockIn, config.resampWithConv()));
+            upLevels[i] = level;
+        }
+        up = child("up", new ModuleList<>(backend));
+        for (UNetLevel level : upLevels) up.add(level);
+
+        normOut = child("norm_out", new GroupNorm(backend, blockIn, GroupNorm.DDPM_GROUPS, GroupNorm.DDPM_EPS));
+        convOut = child("conv_out", new Conv2d(backend, blockIn, config.outCh(), 3, same));
+    }
+
+    /** A parameterless container that only groups children under a name. */
+    private static final class Holder extends Module {
+        Holder(Backend backend) { super(backend); }
+    }
+
+    public UNetConfig config() { return config; }
+
+    /** Seeds the dropout masks used in training mode. */
+    public void seedDropout(long seed) { dropoutRng.reset(seed); }
+
+    /** Checks that x and t fit this network; the message says what does not. */
+    public void checkInputs(Shape x, Shape t) {
+        int res = config.resolution();
+        if (x.rank() != 4 || x.dim(1) != config.inChannels() || x.dim(2) != res || x.dim(3) != res)
+            throw new IllegalArgumentException("input x has shape " + x + " but the model expects [N, "
+                    + config.inChannels() + ", " + res + ", " + res + "]");
+        if (t.rank() != 1 || t.dim(0) != x.dim(0))
+            throw new IllegalArgumentException("time input t has shape " + t + " but x has batch " + x.dim(0)
+                    + "; t must be [" + x.dim(0) + "]");
+    }
+
+    public Tensor forward(Tensor x, Tensor t) {
+        checkInputs(x.shape(), t.shape());
+        try (Scope scope = Scope.open()) {
+            Tensor temb = Ops.timestepEmbedding(t, config.ch());
+            temb = dense1.forward(Ops.silu(dense0.forward(temb)));
+
+            Deque<Tensor> hs = new ArrayDeque<>();
+            hs.push(convIn.forward(x));
+            for (int i = 0; i < config.numLevels(); i++) {
+                UNetLevel level = down.get(i);
+                for (int j = 0; j < config.numResBlocks(); j++) {
+                    Tensor h = level.block.get(j).forward(hs.peek(), temb);
+                    if (config.hasAttention(i)) h = level.attn.get(j).forward(h);
+                    hs.push(h);
+                }
+                if (level.downsample != null) hs.push(level.downsample.forward(hs.peek()));
+            }
+
+            Tensor h = midBlock1.forward(hs.peek(), temb);
+            h = midAttn1.forward(h);
+            h = midBlock2.forward(h, temb);
+
+            for (int i = config.numLevels() - 1; i >= 0; i--) {
+                UNetLevel level = up.get(i);
+                for (int j = 0; j <= config.numResBlocks(); j++) {
+                    h = level.block.get(j).forward(Ops.concatChannels(h, hs.pop()), temb);
+                    if (config.hasAttention(i)) h = level.attn.get(j).forward(h);
+                }
+                if (level.upsample != null) h = level.upsample.forward(h);
+            }
+            h = convOut.forward(Ops.silu(normOut.forward(h)));
+            return scope.keep(h);
+        }
+    }
+
+    /** Loads every parameter from {@code tensors} (ddim names); see {@link UNetWeights}. */
+    public void load(Map<String, float[]> values) {
+        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
+            float[] v = values.get(e.getKey());
+            if (v == null) throw new IllegalArgumentException("missing weight " + e.getKey());
+            e.getValue().set(Scope.detach(backend.fromHost(v, e.getValue().shape())));
+        }
+    }
+
+    /**
+     * PyTorch's default initialisation: conv/linear weights and biases uniform in ±1/√fan_in,
+     * GroupNorm weight 1 and bias 0. Deterministic for a seed (Philox).
+     */
+    public void initialize(long seed) {
+        long offset = 0;
+        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
+            Parameter p = e.getValue();
+            Shape s = p.shape();
+            boolean norm = e.getKey().contains("norm");
+            Tensor value;
+            if (norm) {
+                value = backend.affine(backend.zeros(s), 0f, e.getKey().endsWith("weight") ? 1f : 0f);
+            } else {
+                Parameter w = e.getKey().endsWith(".bias")
+                        ? namedParameters().get(e.getKey().substring(0, e.getKey().length() - 4) + "weight") : p;
+                int fanIn = w.shape().numel() / w.shape().dim(0);
+                float bound = (float) (1.0 / Math.sqrt(fanIn));
+                try (Scope tmp = Scope.open()) {
+                    Tensor u = backend.rand(s, seed, offset);
+                    value = tmp.keep(backend.affine(u, 2 * bound, -bound));
+                }
+            }
+            offset += s.numel();
+            p.set(Scope.detach(value));
+        }
+    }
+}
