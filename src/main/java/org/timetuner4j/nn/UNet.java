@@ -138,15 +138,6 @@ public final class UNet extends Module {
         }
     }
 
-    /** Loads every parameter from {@code tensors} (ddim names); see {@link UNetWeights}. */
-    public void load(Map<String, float[]> values) {
-        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
-            float[] v = values.get(e.getKey());
-            if (v == null) throw new IllegalArgumentException("missing weight " + e.getKey());
-            e.getValue().set(Scope.detach(backend.fromHost(v, e.getValue().shape())));
-        }
-    }
-
     /**
      * PyTorch's default initialisation: conv/linear weights and biases uniform in ±1/√fan_in,
      * GroupNorm weight 1 and bias 0. Deterministic for a seed (Philox).

@@ -239,11 +239,14 @@ public record UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[
     }
 
     private static String oneLine(Throwable e) {
+        while (e.getCause() != null && e.getCause() != e) e = e.getCause();
         String m = e.getMessage();
         if (m == null) return e.getClass().getSimpleName();
         int see = m.indexOf("\nSee ");
         if (see >= 0) m = m.substring(0, see);
-        return m.replaceAll("\\s+", " ").trim();
+        m = m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
+                .replaceAll("\\s+", " ").trim();
+        return m.length() <= 160 ? m : m.substring(0, 157) + "...";
     }
 
     /** Field lookup over the top level, {@code model} and {@code data}, with synonyms. */

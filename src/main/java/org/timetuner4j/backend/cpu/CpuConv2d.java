@@ -32,25 +32,44 @@ final class CpuConv2d {
     }
 
     /**
-     * Writes rows [c0·kh·kw, (c0+cc)·kh·kw) and columns [p0, p0+pc) of image n's column matrix
-     * into dst (row-major, pc columns).
+     * Writes rows [c0·kh·kw, (c0+cc)·kh·kw) and the columns of output rows [oy0, oy0+rows) of
+     * image n's column matrix into dst (row-major, rows·wo columns). Whole output rows at a time,
+     * so each stretch of in-range input is one bulk copy.
      */
-    static void im2col(float[] x, Dims d, int n, int c0, int cc, int p0, int pc, float[] dst) {
+    static void im2col(float[] x, Dims d, int n, int c0, int cc, int oy0, int rows, float[] dst) {
         int s = d.g().stride(), pt = d.g().padTop(), pl = d.g().padLeft();
+        int w = d.w(), h = d.h(), wo = d.wo();
         int idx = 0;
         for (int c = c0; c < c0 + cc; c++) {
-            int plane = (n * d.ci() + c) * d.h() * d.w();
+            int plane = (n * d.ci() + c) * h * w;
             for (int ky = 0; ky < d.kh(); ky++) {
                 for (int kx = 0; kx < d.kw(); kx++) {
-                    int oy = p0 / d.wo(), ox = p0 % d.wo();
-                    for (int j = 0; j < pc; j++) {
-                        int iy = oy * s + ky - pt, ix = ox * s + kx - pl;
-                        dst[idx++] = (iy >= 0 && iy < d.h() && ix >= 0 && ix < d.w()) ? x[plane + iy * d.w() + ix] : 0f;
-                        if (++ox == d.wo()) { ox = 0; oy++; }
+                    // output columns whose input column ox·s + kx − pl lies inside [0, w)
+                    int oxLo = Math.max(0, ceilDiv(pl - kx, s));
+                    int oxHi = Math.min(wo, ceilDiv(w + pl - kx, s));
+                    if (oxHi < oxLo) oxHi = oxLo;
+                    for (int oy = oy0; oy < oy0 + rows; oy++, idx += wo) {
+                        int iy = oy * s + ky - pt;
+                        if (iy < 0 || iy >= h) {
+                            java.util.Arrays.fill(dst, idx, idx + wo, 0f);
+                            continue;
+                        }
+                        for (int ox = 0; ox < oxLo; ox++) dst[idx + ox] = 0f;
+                        int src = plane + iy * w + oxLo * s + kx - pl;
+                        if (s == 1) {
+                            System.arraycopy(x, src, dst, idx + oxLo, oxHi - oxLo);
+                        } else {
+                            for (int ox = oxLo; ox < oxHi; ox++, src += s) dst[idx + ox] = x[src];
+                        }
+                        for (int ox = oxHi; ox < wo; ox++) dst[idx + ox] = 0f;
                     }
                 }
             }
         }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
     }
 
     /** Adds the column matrix rows of channels [c0, c0+cc) (all P columns) back into image n. */
@@ -75,21 +94,25 @@ final class CpuConv2d {
     }
 
     static void forward(float[] x, float[] w, float[] bias, Dims d, float[] out) {
-        int p = d.p(), k = d.k(), co = d.co();
-        int chunks = (p + COLUMN_CHUNK - 1) / COLUMN_CHUNK;
+        int p = d.p(), k = d.k(), co = d.co(), wo = d.wo();
+        int rowsPerChunk = Math.max(1, Math.min(d.ho(), COLUMN_CHUNK / wo));
+        int chunks = (d.ho() + rowsPerChunk - 1) / rowsPerChunk;
+        Gemm.PackedA packed = Gemm.pack(false, co, k, w, 0, k);
         Parallel.forEach(d.n() * chunks, task -> {
-            int n = task / chunks, p0 = (task % chunks) * COLUMN_CHUNK, pc = Math.min(COLUMN_CHUNK, p - p0);
+            int n = task / chunks, oy0 = (task % chunks) * rowsPerChunk;
+            int rows = Math.min(rowsPerChunk, d.ho() - oy0);
+            int p0 = oy0 * wo, pc = rows * wo;
             int outBase = n * co * p;
             for (int o = 0; o < co; o++) {
                 float b = bias == null ? 0f : bias[o];
                 java.util.Arrays.fill(out, outBase + o * p + p0, outBase + o * p + p0 + pc, b);
             }
             if (d.pointwise()) {
-                Gemm.gemm(false, false, co, pc, k, w, 0, k, x, n * k * p + p0, p, out, outBase + p0, p);
+                Gemm.gemm(packed, false, pc, x, n * k * p + p0, p, out, outBase + p0, p);
             } else {
                 float[] cols = buffer(k * pc);
-                im2col(x, d, n, 0, d.ci(), p0, pc, cols);
-                Gemm.gemm(false, false, co, pc, k, w, 0, k, cols, 0, pc, out, outBase + p0, p);
+                im2col(x, d, n, 0, d.ci(), oy0, rows, cols);
+                Gemm.gemm(packed, false, pc, cols, 0, pc, out, outBase + p0, p);
             }
         });
     }
@@ -130,7 +153,7 @@ final class CpuConv2d {
                     Gemm.gemm(false, true, co, cc, p, gout, n * co * p, p, x, (n * d.ci() + c0) * p, p, gw, c0, k);
                 } else {
                     float[] cols = buffer(cc * kk * p);
-                    im2col(x, d, n, c0, cc, 0, p, cols);
+                    im2col(x, d, n, c0, cc, 0, d.ho(), cols);
                     Gemm.gemm(false, true, co, cc * kk, p, gout, n * co * p, p, cols, 0, p, gw, c0 * kk, k);
                 }
             }

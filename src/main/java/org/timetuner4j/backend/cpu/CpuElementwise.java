@@ -1,9 +1,15 @@
 package org.timetuner4j.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.timetuner4j.tensor.Shape;
 
 /** Element-wise kernels with numpy broadcasting (rank <= 4), SiLU and their backwards. */
 final class CpuElementwise {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+
     private CpuElementwise() {}
 
     interface BinaryOp {
@@ -91,7 +97,13 @@ final class CpuElementwise {
     /** x·sigmoid(x), evaluated as PyTorch does: sigmoid first, then the product. */
     static void silu(float[] x, float[] out) {
         Parallel.forRange(x.length, 1 << 14, (from, to) -> {
-            for (int i = from; i < to; i++) {
+            int i = from;
+            for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, i);
+                FloatVector sig = ONE.div(ONE.add(v.neg().lanewise(VectorOperators.EXP)));
+                v.mul(sig).intoArray(out, i);
+            }
+            for (; i < to; i++) {
                 float v = x[i];
                 float s = (float) (1.0 / (1.0 + Math.exp(-v)));
                 out[i] = v * s;

@@ -64,6 +64,54 @@ public final class Gemm {
         }
     }
 
+    /** op(A) packed once into MR-row panels for every KC block, to be shared by many products. */
+    public record PackedA(float[] data, int m, int k, int paddedM) {}
+
+    public static PackedA pack(boolean transA, int m, int k, float[] a, int aOff, int lda) {
+        int paddedM = (m + MR - 1) / MR * MR;
+        float[] data = new float[paddedM * k];
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            float[] block = new float[paddedM * kc];
+            packA(transA, a, aOff, lda, 0, m, pc, kc, block);
+            System.arraycopy(block, 0, data, paddedM * pc, block.length);
+        }
+        return new PackedA(data, m, k, paddedM);
+    }
+
+    /** C[M×N] += A·op(B) with A prepacked by {@link #pack}. */
+    public static void gemm(PackedA a, boolean transB, int n, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+        int m = a.m(), k = a.k();
+        if (m <= 0 || n <= 0 || k <= 0) return;
+        float[][] buf = BUFFERS.get();
+        float[] packB = buf[1], tile = buf[2];
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                packB(transB, b, bOff, ldb, pc, kc, jc, nc, packB);
+                int aBase = a.paddedM() * pc;
+                for (int jr = 0; jr < nc; jr += NR) {
+                    int nr = Math.min(NR, nc - jr);
+                    int bo = (jr / NR) * NR * kc;
+                    for (int ir = 0; ir < m; ir += MR) {
+                        int mr = Math.min(MR, m - ir);
+                        int co = cOff + ir * ldc + jc + jr;
+                        int ao = aBase + (ir / MR) * MR * kc;
+                        if (mr == MR && nr == NR) {
+                            kernel(kc, a.data(), ao, packB, bo, c, co, ldc);
+                        } else {
+                            java.util.Arrays.fill(tile, 0f);
+                            kernel(kc, a.data(), ao, packB, bo, tile, 0, NR);
+                            for (int r = 0; r < mr; r++)
+                                for (int j = 0; j < nr; j++) c[co + r * ldc + j] += tile[r * NR + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Packs op(B)[pc:pc+kc, jc:jc+nc] into column panels of NR (zero padded), k-major. */
     private static void packB(boolean trans, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] dst) {
         int idx = 0;

@@ -1,0 +1,87 @@
+package org.timetuner4j.backend.cpu;
+
+import org.junit.jupiter.api.Test;
+import org.timetuner4j.backend.Conv2dGeometry;
+import org.timetuner4j.tensor.Shape;
+import org.timetuner4j.tensor.Tensor;
+import org.timetuner4j.testing.Check;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Fast CPU kernels against plain reference formulas and against values PyTorch printed. */
+class CpuKernelsTest {
+    private final CpuBackend be = CpuBackend.INSTANCE;
+
+    @Test void convolutionMatchesDirectFormula() {
+        Random r = new Random(3);
+        Conv2dGeometry[] geoms = {Conv2dGeometry.of(1, 1), Conv2dGeometry.of(1, 0), new Conv2dGeometry(2, 0, 1, 0, 1), Conv2dGeometry.of(2, 1)};
+        int[][] cases = {{2, 5, 9, 7, 6, 3}, {3, 4, 17, 17, 8, 3}, {1, 3, 6, 6, 2, 1}, {2, 40, 20, 20, 33, 3}};
+        for (int[] cs : cases)
+            for (Conv2dGeometry g : geoms) {
+                int n = cs[0], ci = cs[1], h = cs[2], w = cs[3], co = cs[4], k = cs[5];
+                float[] x = Check.randomArray(r, n * ci * h * w, 1), wt = Check.randomArray(r, co * ci * k * k, 1), b = Check.randomArray(r, co, 1);
+                Tensor y = be.conv2dForward(be.fromHost(x, Shape.of(n, ci, h, w)), be.fromHost(wt, Shape.of(co, ci, k, k)),
+                        be.fromHost(b, Shape.of(co)), g);
+                int ho = g.outHeight(h, k), wo = g.outWidth(w, k);
+                float[] ref = new float[n * co * ho * wo];
+                for (int in = 0; in < n; in++)
+                    for (int o = 0; o < co; o++)
+                        for (int oy = 0; oy < ho; oy++)
+                            for (int ox = 0; ox < wo; ox++) {
+                                double s = b[o];
+                                for (int c = 0; c < ci; c++)
+                                    for (int ky = 0; ky < k; ky++)
+                                        for (int kx = 0; kx < k; kx++) {
+                                            int iy = oy * g.stride() + ky - g.padTop(), ix = ox * g.stride() + kx - g.padLeft();
+                                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                            s += (double) x[((in * ci + c) * h + iy) * w + ix] * wt[((o * ci + c) * k + ky) * k + kx];
+                                        }
+                                ref[((in * co + o) * ho + oy) * wo + ox] = (float) s;
+                            }
+                Check.maxRelative("conv " + java.util.Arrays.toString(cs) + " " + g, y.toArray(), ref, 1e-5);
+            }
+    }
+
+    /** PyTorch 2.13 CPU values of the ddim embedding (UNet spec §1.3, ch = 128). */
+    @Test void timestepEmbeddingMatchesPyTorchValues() {
+        float[] f = CpuTimestepEmbedding.frequencies(128);
+        assertEquals(0.86398846f, f[1]);
+        assertEquals(0.74647605f, f[2]);
+        assertEquals(9.999999e-05f, f[63]);
+        float[] e = be.timestepEmbedding(be.fromHost(new float[] {0, 1, 999}, Shape.of(3)), 128).toArray();
+        float[][] expected = {
+                {0, 0, 0, 1, 1, 1},
+                {0.84147096f, 0.76043874f, 9.999999e-05f, 0.5403023f, 0.64940965f, 1},
+                {-0.026460752f, 0.7267159f, 0.09973391f, 0.9996499f, -0.6869381f, 0.99501413f}};
+        int[] cols = {0, 1, 63, 64, 65, 127};
+        for (int row = 0; row < 3; row++)
+            for (int j = 0; j < cols.length; j++) {
+                float actual = e[row * 128 + cols[j]];
+                // within 1 ulp of PyTorch (two entries are PyTorch's own 1-ulp deviation from correct rounding)
+                assertEquals(expected[row][j], actual, Math.ulp(expected[row][j]) * 1.01f, "row " + row + " col " + cols[j]);
+            }
+    }
+
+    @Test void groupNormMatchesDoubleFormula() {
+        Random r = new Random(5);
+        int n = 2, c = 64, hw = 9, groups = 32;
+        float[] x = Check.randomArray(r, n * c * hw, 2), gamma = Check.randomArray(r, c, 1), beta = Check.randomArray(r, c, 1);
+        Tensor[] out = be.groupNormForward(be.fromHost(x, Shape.of(n, c, 3, 3)), be.fromHost(gamma, Shape.of(c)), be.fromHost(beta, Shape.of(c)), groups, 1e-6f);
+        float[] ref = new float[x.length];
+        int cpg = c / groups, m = cpg * hw;
+        for (int ng = 0; ng < n * groups; ng++) {
+            double mu = 0, var = 0;
+            for (int i = 0; i < m; i++) mu += x[ng * m + i];
+            mu /= m;
+            for (int i = 0; i < m; i++) var += (x[ng * m + i] - mu) * (x[ng * m + i] - mu);
+            var /= m;
+            for (int i = 0; i < m; i++) {
+                int ch = (ng % groups) * cpg + i / hw;
+                ref[ng * m + i] = (float) ((x[ng * m + i] - mu) / Math.sqrt(var + 1e-6) * gamma[ch] + beta[ch]);
+            }
+        }
+        Check.maxRelative("group norm vs double formula", out[0].toArray(), ref, 2e-6);
+    }
+}

@@ -1,0 +1,41 @@
+package org.timetuner4j.backend.cpu;
+
+import org.junit.jupiter.api.Test;
+import org.timetuner4j.testing.Check;
+
+import java.util.Random;
+
+/** The blocked GEMM against a plain triple loop, all transposes, edge sizes, offsets. */
+class GemmTest {
+    private static void reference(boolean ta, boolean tb, int m, int n, int k, float[] a, int aOff, int lda,
+                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    float av = ta ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                    float bv = tb ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                    s += (double) av * bv;
+                }
+                c[cOff + i * ldc + j] += (float) s;
+            }
+    }
+
+    @Test void matchesTripleLoop() {
+        Random r = new Random(1);
+        int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {4, 16, 8}, {17, 33, 65}, {130, 70, 300}, {5, 2100, 9}, {64, 64, 513}};
+        for (int[] s : sizes)
+            for (boolean ta : new boolean[] {false, true})
+                for (boolean tb : new boolean[] {false, true}) {
+                    int m = s[0], n = s[1], k = s[2];
+                    int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 1;
+                    float[] a = Check.randomArray(r, 5 + lda * (ta ? k : m), 1);
+                    float[] b = Check.randomArray(r, 7 + ldb * (tb ? n : k), 1);
+                    float[] c0 = Check.randomArray(r, 2 + ldc * m, 1);
+                    float[] c1 = c0.clone();
+                    Gemm.gemm(ta, tb, m, n, k, a, 5, lda, b, 7, ldb, c0, 2, ldc);
+                    reference(ta, tb, m, n, k, a, 5, lda, b, 7, ldb, c1, 2, ldc);
+                    Check.maxRelative(String.format("gemm %dx%dx%d ta=%b tb=%b", m, n, k, ta, tb), c0, c1, 1e-5);
+                }
+    }
+}
