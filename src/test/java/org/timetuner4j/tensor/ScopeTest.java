@@ -1,0 +1,70 @@
+package org.timetuner4j.tensor;
+
+import org.junit.jupiter.api.Test;
+import org.timetuner4j.autograd.Ops;
+import org.timetuner4j.autograd.Tape;
+import org.timetuner4j.backend.cpu.CpuBackend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ScopeTest {
+    private final CpuBackend be = CpuBackend.INSTANCE;
+
+    @Test void scopeFreesWhatWasCreatedInsideAndKeepMovesOut() {
+        Tensor inner, kept;
+        try (Scope outer = Scope.open()) {
+            try (Scope s = Scope.open()) {
+                inner = be.zeros(Shape.of(3));
+                kept = s.keep(be.zeros(Shape.of(2)));
+            }
+            assertTrue(inner.isFreed());
+            assertFalse(kept.isFreed());
+        }
+        assertTrue(kept.isFreed());
+        assertThrows(IllegalStateException.class, inner::storage);
+    }
+
+    @Test void tensorsOutsideAnyScopeLiveUntilClosed() {
+        Tensor t = be.zeros(Shape.of(1));
+        try (Scope s = Scope.open()) {
+            be.zeros(Shape.of(1));
+        }
+        assertFalse(t.isFreed());
+        t.close();
+        assertTrue(t.isFreed());
+    }
+
+    @Test void tapeKeepsSavedTensorsAliveAfterTheirScopeCloses() {
+        Tensor x = be.fromHost(new float[] {1, 2, 3}, Shape.of(3)).requiresGrad(true);
+        try (Tape tape = Tape.record()) {
+            Tensor y, loss;
+            try (Scope s = Scope.open()) {
+                y = Ops.silu(Ops.affine(x, 2f, 0f));   // the affine output is saved by silu's node
+                loss = s.keep(Ops.sum(y));
+            }
+            assertTrue(y.isFreed());
+            tape.backward(loss);
+            assertEquals(3, x.grad().numel());
+        }
+        x.close();
+    }
+
+    @Test void longLoopsHoldConstantMemory() {
+        Tensor x = be.randn(Shape.of(64, 64), 1, 0);
+        Runtime rt = Runtime.getRuntime();
+        long before = 0;
+        for (int i = 0; i < 400; i++) {
+            try (Scope s = Scope.open()) {
+                Tensor h = x;
+                for (int k = 0; k < 10; k++) h = Ops.silu(Ops.add(h, x));
+            }
+            if (i == 50) { System.gc(); before = rt.totalMemory() - rt.freeMemory(); }
+        }
+        System.gc();
+        long after = rt.totalMemory() - rt.freeMemory();
+        assertTrue(after - before < 32L << 20, "memory grew by " + (after - before) + " bytes");
+    }
+}
