@@ -39,16 +39,21 @@ class ScopeTest {
 
     @Test void tapeKeepsSavedTensorsAliveAfterTheirScopeCloses() {
         Tensor x = be.fromHost(new float[] {1, 2, 3}, Shape.of(3)).requiresGrad(true);
+        Tensor y, z;
         try (Tape tape = Tape.record()) {
-            Tensor y, loss;
+            Tensor loss;
             try (Scope s = Scope.open()) {
-                y = Ops.silu(Ops.affine(x, 2f, 0f));   // the affine output is saved by silu's node
-                loss = s.keep(Ops.sum(y));
+                y = Ops.affine(x, 2f, 0f);   // saved by silu's node
+                z = be.zeros(Shape.of(3));   // not recorded
+                loss = s.keep(Ops.sum(Ops.silu(y)));
             }
-            assertTrue(y.isFreed());
+            assertTrue(z.isFreed());
+            assertFalse(y.isFreed(), "the tape must retain what backward needs");
             tape.backward(loss);
             assertEquals(3, x.grad().numel());
+            loss.close();
         }
+        assertTrue(y.isFreed(), "closing the tape releases what it retained");
         x.close();
     }
 
