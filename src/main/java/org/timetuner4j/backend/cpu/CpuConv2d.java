@@ -98,6 +98,7 @@ final class CpuConv2d {
         int rowsPerChunk = Math.max(1, Math.min(d.ho(), COLUMN_CHUNK / wo));
         int chunks = (d.ho() + rowsPerChunk - 1) / rowsPerChunk;
         Gemm.PackedA packed = Gemm.pack(false, co, k, w, 0, k);
+        Padded padded = d.pointwise() ? null : Padded.of(x, d);
         Parallel.forEach(d.n() * chunks, task -> {
             int n = task / chunks, oy0 = (task % chunks) * rowsPerChunk;
             int rows = Math.min(rowsPerChunk, d.ho() - oy0);
@@ -109,12 +110,75 @@ final class CpuConv2d {
             }
             if (d.pointwise()) {
                 Gemm.gemm(packed, false, pc, x, n * k * p + p0, p, out, outBase + p0, p);
+            } else if (d.g().stride() == 1) {
+                padded.stride1(n, oy0, rows, packed, out, outBase);
             } else {
-                float[] cols = buffer(k * pc);
-                im2col(x, d, n, 0, d.ci(), oy0, rows, cols);
-                Gemm.gemm(packed, false, pc, cols, 0, pc, out, outBase + p0, p);
+                Gemm.gemm(packed, padded.columns(n, oy0, rows), pc, out, outBase + p0, p);
             }
         });
+    }
+
+    /**
+     * The input with its zero padding written out, so that the implicit im2col is a branch-free
+     * gather: column (oy, ox) of row (c, ky, kx) is xp[c, oy·s + ky, ox·s + kx].
+     */
+    private record Padded(float[] xp, Dims d, int hp, int wp, int[] rowBase) {
+        static Padded of(float[] x, Dims d) {
+            Conv2dGeometry g = d.g();
+            int hp = d.h() + g.padTop() + g.padBottom(), wp = d.w() + g.padLeft() + g.padRight();
+            // tail slack: the stride-1 path reads up to a panel past the last row it uses
+            float[] xp = new float[d.n() * d.ci() * hp * wp + wp + 2 * Gemm.panelWidth()];
+            Parallel.forEach(d.n() * d.ci(), plane -> {
+                int src = plane * d.h() * d.w(), dst = plane * hp * wp + g.padTop() * wp + g.padLeft();
+                for (int y = 0; y < d.h(); y++) System.arraycopy(x, src + y * d.w(), xp, dst + y * wp, d.w());
+            });
+            int kk = d.kh() * d.kw();
+            int[] rowBase = new int[d.k()];
+            for (int c = 0; c < d.ci(); c++)
+                for (int ky = 0; ky < d.kh(); ky++)
+                    for (int kx = 0; kx < d.kw(); kx++) rowBase[c * kk + ky * d.kw() + kx] = c * hp * wp + ky * wp + kx;
+            return new Padded(xp, d, hp, wp, rowBase);
+        }
+
+        /**
+         * Stride 1: over the padded width, row (c, ky, kx) of the column matrix is one contiguous
+         * run of xp, so the GEMM reads it in place (no im2col, no packing). Columns with
+         * ox ≥ wo are computed and dropped.
+         */
+        void stride1(int n, int oy0, int rows, Gemm.PackedA packed, float[] out, int outBase) {
+            int co = d.co(), wo = d.wo(), p = d.p(), cols = rows * wp;
+            float[] tmp = buffer(co * cols);
+            java.util.Arrays.fill(tmp, 0, co * cols, 0f);
+            Gemm.gemmRows(packed, xp, n * d.ci() * hp * wp + oy0 * wp, rowBase, cols, tmp, 0, cols);
+            for (int o = 0; o < co; o++)
+                for (int r = 0; r < rows; r++) {
+                    int src = o * cols + r * wp, dst = outBase + o * p + (oy0 + r) * wo;
+                    for (int ox = 0; ox < wo; ox++) out[dst + ox] += tmp[src + ox];
+                }
+        }
+
+        /** The column matrix of output rows [oy0, oy0+rows) of image n, as GEMM panels. */
+        Gemm.PanelSource columns(int n, int oy0, int rows) {
+            int wo = d.wo(), s = d.g().stride();
+            int[] colBase = new int[rows * wo];
+            for (int r = 0; r < rows; r++)
+                for (int ox = 0; ox < wo; ox++) colBase[r * wo + ox] = (oy0 + r) * s * wp + ox * s;
+            int imageBase = n * d.ci() * hp * wp;
+            int nrMax = Gemm.panelWidth();
+            return (pc, kc, j0, nr, dst) -> {
+                boolean contiguous = colBase[j0 + nr - 1] - colBase[j0] == nr - 1;
+                int idx = 0;
+                for (int kk = 0; kk < kc; kk++, idx += nrMax) {
+                    int base = imageBase + rowBase[pc + kk];
+                    if (contiguous) {
+                        System.arraycopy(xp, base + colBase[j0], dst, idx, nr);
+                    } else {
+                        for (int j = 0; j < nr; j++) dst[idx + j] = xp[base + colBase[j0 + j]];
+                    }
+                    for (int j = nr; j < nrMax; j++) dst[idx + j] = 0f;
+                }
+            };
+        }
     }
 
     /** Channels per grad-input / grad-weight task. */

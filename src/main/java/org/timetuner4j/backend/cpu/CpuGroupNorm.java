@@ -1,10 +1,16 @@
 package org.timetuner4j.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Group normalisation over (C/G)·H·W values per sample and group, biased variance, then the
  * per-channel scale-and-shift y = x·a + b with a = rstd·γ, b = β − a·μ (PyTorch's form).
  */
 final class CpuGroupNorm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
     private CpuGroupNorm() {}
 
     static void forward(float[] x, float[] gamma, float[] beta, int n, int c, int hw, int groups, float eps,
@@ -13,15 +19,8 @@ final class CpuGroupNorm {
         int m = cpg * hw;
         Parallel.forEach(n * groups, ng -> {
             int base = ng * m;
-            double s = 0;
-            for (int i = 0; i < m; i++) s += x[base + i];
-            double mu = s / m;
-            double v = 0;
-            for (int i = 0; i < m; i++) {
-                double dlt = x[base + i] - mu;
-                v += dlt * dlt;
-            }
-            v /= m;
+            double[] moments = moments(x, base, m);
+            double mu = moments[0], v = moments[1];
             float fm = (float) mu;
             float fr = (float) (1.0 / Math.sqrt(v + eps));
             mean[ng] = fm;
@@ -32,9 +31,48 @@ final class CpuGroupNorm {
                 float a = fr * gamma[ch];
                 float b = beta[ch] - a * fm;
                 int off = base + cc * hw;
-                for (int i = 0; i < hw; i++) y[off + i] = x[off + i] * a + b;
+                FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
+                int i = 0;
+                for (int end = S.loopBound(hw); i < end; i += S.length())
+                    FloatVector.fromArray(S, x, off + i).mul(va).add(vb).intoArray(y, off + i);
+                for (; i < hw; i++) y[off + i] = x[off + i] * a + b;
             }
         });
+    }
+
+    /**
+     * Mean and biased variance of x[base, base+m). Vector lanes accumulate blocks of at most
+     * BLOCK values shifted by the block's first value (so float sums stay well conditioned);
+     * blocks are combined in double with Chan's parallel formula.
+     */
+    static double[] moments(float[] x, int base, int m) {
+        final int block = 1024;
+        double count = 0, mean = 0, m2 = 0;
+        for (int b0 = 0; b0 < m; b0 += block) {
+            int len = Math.min(block, m - b0), off = base + b0;
+            float shift = x[off];
+            FloatVector vs = FloatVector.broadcast(S, shift);
+            FloatVector sum = FloatVector.zero(S), sq = FloatVector.zero(S);
+            int i = 0;
+            for (int end = S.loopBound(len); i < end; i += S.length()) {
+                FloatVector d = FloatVector.fromArray(S, x, off + i).sub(vs);
+                sum = sum.add(d);
+                sq = sq.add(d.mul(d));
+            }
+            double s = sum.reduceLanes(VectorOperators.ADD), s2 = sq.reduceLanes(VectorOperators.ADD);
+            for (; i < len; i++) {
+                double d = x[off + i] - shift;
+                s += d;
+                s2 += d * d;
+            }
+            double bMean = shift + s / len;
+            double bM2 = Math.max(0, s2 - s * s / len);
+            double delta = bMean - mean, total = count + len;
+            mean += delta * len / total;
+            m2 += bM2 + delta * delta * count * len / total;
+            count = total;
+        }
+        return new double[] {mean, m2 / count};
     }
 
     /**

@@ -33,36 +33,65 @@ public final class Gemm {
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc) {
         if (m <= 0 || n <= 0 || k <= 0) return;
-        float[][] buf = BUFFERS.get();
-        float[] packA = buf[0], packB = buf[1], tile = buf[2];
+        float[] packA = BUFFERS.get()[0];
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, packB);
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     packA(transA, a, aOff, lda, ic, mc, pc, kc, packA);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        int bo = (jr / NR) * NR * kc;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            int co = cOff + (ic + ir) * ldc + jc + jr;
-                            if (mr == MR && nr == NR) {
-                                kernel(kc, packA, (ir / MR) * MR * kc, packB, bo, c, co, ldc);
-                            } else {
-                                java.util.Arrays.fill(tile, 0f);
-                                kernel(kc, packA, (ir / MR) * MR * kc, packB, bo, tile, 0, NR);
-                                for (int r = 0; r < mr; r++)
-                                    for (int j = 0; j < nr; j++) c[co + r * ldc + j] += tile[r * NR + j];
-                            }
-                        }
-                    }
+                    block(packA, 0, mc, kc, transB, b, bOff, ldb, pc, jc, nc, c, cOff + ic * ldc, ldc);
                 }
             }
         }
     }
+
+    /** C[mc×nc] += Apacked[mc×kc] · op(B)[pc:pc+kc, jc:jc+nc], B packed one NR-column panel at a time. */
+    private static void block(float[] pa, int paOff, int mc, int kc, boolean transB, float[] b, int bOff, int ldb,
+                              int pc, int jc, int nc, float[] c, int cOff, int ldc) {
+        block(pa, paOff, mc, kc, (p, k, j0, nr, dst) -> packB(transB, b, bOff, ldb, p, k, j0, nr, dst), pc, jc, nc, c, cOff, ldc);
+    }
+
+    private static void block(float[] pa, int paOff, int mc, int kc, PanelSource source,
+                              int pc, int jc, int nc, float[] c, int cOff, int ldc) {
+        float[][] buf = BUFFERS.get();
+        float[] packB = buf[1], tile = buf[2];
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            // Packing B even when it is contiguous keeps the kernel's rows in distinct cache sets.
+            source.pack(pc, kc, jc + jr, nr, packB);
+            float[] bp = packB;
+            int bo = 0, bstride = NR;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                int ao = paOff + (ir / MR) * MR * kc;
+                int co = cOff + ir * ldc + jc + jr;
+                if (mr == MR && nr == NR) {
+                    kernel(kc, pa, ao, bp, bo, bstride, c, co, ldc);
+                } else {
+                    java.util.Arrays.fill(tile, 0f);
+                    kernel(kc, pa, ao, bp, bo, bstride, tile, 0, NR);
+                    for (int r = 0; r < mr; r++)
+                        for (int j = 0; j < nr; j++) c[co + r * ldc + j] += tile[r * NR + j];
+                }
+            }
+        }
+    }
+
+    /**
+     * Supplies op(B) directly in the kernel's panel layout, so a producer (e.g. a convolution's
+     * implicit im2col) need not materialise B first.
+     */
+    public interface PanelSource {
+        /**
+         * Writes rows [pc, pc+kc) of columns [j0, j0+nr), nr ≤ NR, into dst k-major with NR
+         * values per row, zero-padding columns nr … NR−1.
+         */
+        void pack(int pc, int kc, int j0, int nr, float[] dst);
+    }
+
+    public static int panelWidth() { return NR; }
 
     /** op(A) packed once into MR-row panels for every KC block, to be shared by many products. */
     public record PackedA(float[] data, int m, int k, int paddedM) {}
@@ -83,33 +112,90 @@ public final class Gemm {
     public static void gemm(PackedA a, boolean transB, int n, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
         int m = a.m(), k = a.k();
         if (m <= 0 || n <= 0 || k <= 0) return;
-        float[][] buf = BUFFERS.get();
-        float[] packB = buf[1], tile = buf[2];
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, packB);
-                int aBase = a.paddedM() * pc;
-                for (int jr = 0; jr < nc; jr += NR) {
-                    int nr = Math.min(NR, nc - jr);
-                    int bo = (jr / NR) * NR * kc;
-                    for (int ir = 0; ir < m; ir += MR) {
-                        int mr = Math.min(MR, m - ir);
-                        int co = cOff + ir * ldc + jc + jr;
-                        int ao = aBase + (ir / MR) * MR * kc;
-                        if (mr == MR && nr == NR) {
-                            kernel(kc, a.data(), ao, packB, bo, c, co, ldc);
-                        } else {
-                            java.util.Arrays.fill(tile, 0f);
-                            kernel(kc, a.data(), ao, packB, bo, tile, 0, NR);
-                            for (int r = 0; r < mr; r++)
-                                for (int j = 0; j < nr; j++) c[co + r * ldc + j] += tile[r * NR + j];
-                        }
+                block(a.data(), a.paddedM() * pc, m, kc, transB, b, bOff, ldb, pc, jc, nc, c, cOff, ldc);
+            }
+        }
+    }
+
+    /** C[M×N] += A·B with A prepacked and B produced panel by panel by {@code source}. */
+    public static void gemm(PackedA a, PanelSource source, int n, float[] c, int cOff, int ldc) {
+        int m = a.m(), k = a.k();
+        if (m <= 0 || n <= 0 || k <= 0) return;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                block(a.data(), a.paddedM() * pc, m, kc, source, pc, jc, nc, c, cOff, ldc);
+            }
+        }
+    }
+
+    /**
+     * C[M×n] += A·B with A prepacked and B read in place: B(k, j) = b[bBase + rowOffset[k] + j].
+     * No packing, so the caller must keep b readable up to NR−1 elements past each row's last
+     * used column (a ragged last panel reads, but never writes, beyond n).
+     */
+    public static void gemmRows(PackedA a, float[] b, int bBase, int[] rowOffset, int n, float[] c, int cOff, int ldc) {
+        int m = a.m(), k = a.k();
+        if (m <= 0 || n <= 0 || k <= 0) return;
+        float[] tile = BUFFERS.get()[2];
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            int aBase = a.paddedM() * pc;
+            for (int jr = 0; jr < n; jr += NR) {
+                int nr = Math.min(NR, n - jr);
+                for (int ir = 0; ir < m; ir += MR) {
+                    int mr = Math.min(MR, m - ir);
+                    int ao = aBase + (ir / MR) * MR * kc;
+                    int co = cOff + ir * ldc + jr;
+                    if (mr == MR && nr == NR) {
+                        kernelRows(kc, a.data(), ao, b, bBase + jr, rowOffset, pc, c, co, ldc);
+                    } else {
+                        java.util.Arrays.fill(tile, 0f);
+                        kernelRows(kc, a.data(), ao, b, bBase + jr, rowOffset, pc, tile, 0, NR);
+                        for (int r = 0; r < mr; r++)
+                            for (int j = 0; j < nr; j++) c[co + r * ldc + j] += tile[r * NR + j];
                     }
                 }
             }
         }
+    }
+
+    /** The micro-kernel reading B row kk at b[bo + rowOffset[pc + kk]]. */
+    private static void kernelRows(int kc, float[] a, int ao, float[] b, int bo, int[] rowOffset, int pc,
+                                   float[] c, int co, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int kk = 0; kk < kc; kk++) {
+            int ai = ao + kk * MR, bi = bo + rowOffset[pc + kk];
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            if (USE_FMA) {
+                c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+                c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+                c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+                c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+            } else {
+                c00 = c00.add(a0.mul(b0)); c01 = c01.add(a0.mul(b1));
+                c10 = c10.add(a1.mul(b0)); c11 = c11.add(a1.mul(b1));
+                c20 = c20.add(a2.mul(b0)); c21 = c21.add(a2.mul(b1));
+                c30 = c30.add(a3.mul(b0)); c31 = c31.add(a3.mul(b1));
+            }
+        }
+        accumulate(c, co, c00, c01);
+        accumulate(c, co + ldc, c10, c11);
+        accumulate(c, co + 2 * ldc, c20, c21);
+        accumulate(c, co + 3 * ldc, c30, c31);
     }
 
     /** Packs op(B)[pc:pc+kc, jc:jc+nc] into column panels of NR (zero padded), k-major. */
@@ -160,36 +246,41 @@ public final class Gemm {
         }
     }
 
-    /** C[4×NR] += Apanel[4×kc] · Bpanel[kc×NR]; both panels packed k-major. */
-    private static void kernel(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc) {
+    /**
+     * C[4×NR] += Apanel[4×kc] · B[kc×NR]; the A panel is packed k-major, B rows are {@code ldb}
+     * apart (NR for a packed panel, the matrix stride when B is read in place).
+     */
+    private static void kernel(int kc, float[] a, int ao, float[] b, int bo, int ldb, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         if (USE_FMA) {
-            for (int kk = 0; kk < kc; kk++, ao += MR, bo += NR) {
-                FloatVector b0 = FloatVector.fromArray(S, b, bo);
-                FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
-                FloatVector a0 = FloatVector.broadcast(S, a[ao]);
+            for (int kk = 0; kk < kc; kk++) {
+                int ai = ao + kk * MR, bi = bo + kk * ldb;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector a0 = FloatVector.broadcast(S, a[ai]);
                 c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
-                FloatVector a1 = FloatVector.broadcast(S, a[ao + 1]);
+                FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
                 c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
-                FloatVector a2 = FloatVector.broadcast(S, a[ao + 2]);
+                FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
                 c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
-                FloatVector a3 = FloatVector.broadcast(S, a[ao + 3]);
+                FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
                 c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
             }
         } else {
-            for (int kk = 0; kk < kc; kk++, ao += MR, bo += NR) {
-                FloatVector b0 = FloatVector.fromArray(S, b, bo);
-                FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
-                FloatVector a0 = FloatVector.broadcast(S, a[ao]);
+            for (int kk = 0; kk < kc; kk++) {
+                int ai = ao + kk * MR, bi = bo + kk * ldb;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector a0 = FloatVector.broadcast(S, a[ai]);
                 c00 = c00.add(a0.mul(b0)); c01 = c01.add(a0.mul(b1));
-                FloatVector a1 = FloatVector.broadcast(S, a[ao + 1]);
+                FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
                 c10 = c10.add(a1.mul(b0)); c11 = c11.add(a1.mul(b1));
-                FloatVector a2 = FloatVector.broadcast(S, a[ao + 2]);
+                FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
                 c20 = c20.add(a2.mul(b0)); c21 = c21.add(a2.mul(b1));
-                FloatVector a3 = FloatVector.broadcast(S, a[ao + 3]);
+                FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
                 c30 = c30.add(a3.mul(b0)); c31 = c31.add(a3.mul(b1));
             }
         }
