@@ -9,7 +9,22 @@ import org.timetuner4j.tensor.Tensor;
 public final class CpuBackend implements Backend {
     public static final CpuBackend INSTANCE = new CpuBackend();
 
+    private final ArrayPool pool = new ArrayPool(Runtime.getRuntime().maxMemory() / 4);
+
     private CpuBackend() {}
+
+    /** An output array every element of which the kernel writes. */
+    private float[] alloc(int n) { return pool.take(n); }
+
+    /** An output array the kernel accumulates into. */
+    private float[] zeroed(int n) {
+        float[] a = pool.take(n);
+        java.util.Arrays.fill(a, 0f);
+        return a;
+    }
+
+    /** Drops the cached arrays of freed tensors. */
+    public void trimMemory() { pool.clear(); }
 
     @Override public String name() { return "cpu"; }
 
@@ -33,31 +48,33 @@ public final class CpuBackend implements Backend {
     }
 
     // ---- memory ----
-    @Override public Tensor zeros(Shape shape) { return wrap(new float[shape.numel()], shape); }
+    @Override public Tensor zeros(Shape shape) { return wrap(zeroed(shape.numel()), shape); }
 
     @Override public Tensor fromHost(float[] values, Shape shape) {
         if (values.length != shape.numel())
             throw new IllegalArgumentException(values.length + " values do not fill shape " + shape);
-        return wrap(values.clone(), shape);
+        float[] a = alloc(values.length);
+        System.arraycopy(values, 0, a, 0, values.length);
+        return wrap(a, shape);
     }
 
     @Override public float[] toHost(Tensor t) { requireCpu(t); return data(t).clone(); }
 
-    @Override public void free(Tensor t) { /* the garbage collector reclaims the array */ }
+    @Override public void free(Tensor t) { pool.give(data(t)); }
 
-    @Override public Tensor copy(Tensor t) { requireCpu(t); return wrap(data(t).clone(), t.shape()); }
+    @Override public Tensor copy(Tensor t) { requireCpu(t); return fromHost(data(t), t.shape()); }
 
     @Override public Tensor reshape(Tensor t, Shape shape) {
         requireCpu(t);
         if (shape.numel() != t.numel()) throw new IllegalArgumentException("cannot reshape " + t.shape() + " to " + shape);
-        return wrap(data(t).clone(), shape);
+        return fromHost(data(t), shape);
     }
 
     // ---- element-wise ----
     private Tensor binary(Tensor a, Tensor b, CpuElementwise.BinaryOp op) {
         requireCpu(a, b);
         Shape out = CpuElementwise.broadcastShape(a.shape(), b.shape());
-        float[] o = new float[out.numel()];
+        float[] o = alloc(out.numel());
         CpuElementwise.binary(data(a), a.shape(), data(b), b.shape(), o, out, op);
         return wrap(o, out);
     }
@@ -71,14 +88,14 @@ public final class CpuBackend implements Backend {
     @Override public Tensor axpby(float alpha, Tensor x, float beta, Tensor y) {
         requireCpu(x, y);
         if (!x.shape().equals(y.shape())) throw new IllegalArgumentException("axpby shapes differ: " + x.shape() + " vs " + y.shape());
-        float[] a = data(x), b = data(y), o = new float[a.length];
+        float[] a = data(x), b = data(y), o = alloc(a.length);
         Parallel.forRange(a.length, 1 << 15, (f, t) -> { for (int i = f; i < t; i++) o[i] = alpha * a[i] + beta * b[i]; });
         return wrap(o, x.shape());
     }
 
     @Override public Tensor affine(Tensor x, float s, float c) {
         requireCpu(x);
-        float[] a = data(x), o = new float[a.length];
+        float[] a = data(x), o = alloc(a.length);
         Parallel.forRange(a.length, 1 << 15, (f, t) -> { for (int i = f; i < t; i++) o[i] = s * a[i] + c; });
         return wrap(o, x.shape());
     }
@@ -97,14 +114,14 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor silu(Tensor x) {
         requireCpu(x);
-        float[] o = new float[x.numel()];
+        float[] o = alloc(x.numel());
         CpuElementwise.silu(data(x), o);
         return wrap(o, x.shape());
     }
 
     @Override public Tensor siluBackward(Tensor x, Tensor gradOut) {
         requireCpu(x, gradOut);
-        float[] o = new float[x.numel()];
+        float[] o = alloc(x.numel());
         CpuElementwise.siluBackward(data(x), data(gradOut), o);
         return wrap(o, x.shape());
     }
@@ -117,7 +134,7 @@ public final class CpuBackend implements Backend {
         int m = ta ? a.dim(1) : a.dim(0), k = ta ? a.dim(0) : a.dim(1);
         int kb = tb ? b.dim(1) : b.dim(0), n = tb ? b.dim(0) : b.dim(1);
         if (k != kb) throw new IllegalArgumentException("matmul inner sizes differ: " + a.shape() + " and " + b.shape());
-        float[] c = new float[m * n];
+        float[] c = zeroed(m * n);
         float[] av = data(a), bv = data(b);
         int lda = a.dim(1), ldb = b.dim(1);
         int rows = Math.max(Gemm.MR, (m + Parallel.threads() * 2 - 1) / (Parallel.threads() * 2));
@@ -154,7 +171,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor conv2dForward(Tensor x, Tensor w, Tensor b, Conv2dGeometry g) {
         requireCpu(x, w, b);
         CpuConv2d.Dims d = convDims(x.shape(), w.shape(), g);
-        float[] out = new float[d.n() * d.co() * d.p()];
+        float[] out = alloc(d.n() * d.co() * d.p());
         CpuConv2d.forward(data(x), data(w), b == null ? null : data(b), d, out);
         return wrap(out, Shape.of(d.n(), d.co(), d.ho(), d.wo()));
     }
@@ -162,7 +179,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, Conv2dGeometry g, Shape inputShape) {
         requireCpu(gradOut, w);
         CpuConv2d.Dims d = convDims(inputShape, w.shape(), g);
-        float[] gx = new float[inputShape.numel()];
+        float[] gx = zeroed(inputShape.numel());
         CpuConv2d.backwardInput(data(gradOut), data(w), d, gx);
         return wrap(gx, inputShape);
     }
@@ -170,7 +187,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor conv2dBackwardWeight(Tensor x, Tensor gradOut, Conv2dGeometry g, Shape weightShape) {
         requireCpu(x, gradOut);
         CpuConv2d.Dims d = convDims(x.shape(), weightShape, g);
-        float[] gw = new float[weightShape.numel()];
+        float[] gw = zeroed(weightShape.numel());
         CpuConv2d.backwardWeight(data(x), data(gradOut), d, gw);
         return wrap(gw, weightShape);
     }
@@ -189,7 +206,7 @@ public final class CpuBackend implements Backend {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), hw = s.numel() / (n * c);
         if (c % groups != 0) throw new IllegalArgumentException("group norm: " + c + " channels not divisible into " + groups + " groups");
-        float[] y = new float[s.numel()], mean = new float[n * groups], rstd = new float[n * groups];
+        float[] y = alloc(s.numel()), mean = new float[n * groups], rstd = new float[n * groups];
         CpuGroupNorm.forward(data(x), data(gamma), data(beta), n, c, hw, groups, eps, y, mean, rstd);
         return new Tensor[] {wrap(y, s), wrap(mean, Shape.of(n * groups)), wrap(rstd, Shape.of(n * groups))};
     }
@@ -198,7 +215,7 @@ public final class CpuBackend implements Backend {
         requireCpu(gradOut, x, gamma, mean, rstd);
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), hw = s.numel() / (n * c);
-        float[] gx = new float[s.numel()], gg = new float[c], gb = new float[c];
+        float[] gx = alloc(s.numel()), gg = new float[c], gb = new float[c];
         CpuGroupNorm.backward(data(gradOut), data(x), data(gamma), data(mean), data(rstd), n, c, hw, groups, gx, gg, gb);
         return new Tensor[] {wrap(gx, s), wrap(gg, Shape.of(c)), wrap(gb, Shape.of(c))};
     }
@@ -210,7 +227,7 @@ public final class CpuBackend implements Backend {
         if (sa.rank() != 4 || sb.rank() != 4 || sa.dim(0) != sb.dim(0) || sa.dim(2) != sb.dim(2) || sa.dim(3) != sb.dim(3))
             throw new IllegalArgumentException("cannot concatenate channels of " + sa + " and " + sb);
         int hw = sa.dim(2) * sa.dim(3);
-        float[] out = new float[sa.numel() + sb.numel()];
+        float[] out = alloc(sa.numel() + sb.numel());
         CpuResample.concatChannels(data(a), sa.dim(1), data(b), sb.dim(1), sa.dim(0), hw, out);
         return wrap(out, sa.with(1, sa.dim(1) + sb.dim(1)));
     }
@@ -221,7 +238,7 @@ public final class CpuBackend implements Backend {
         if (start < 0 || count < 0 || start + count > s.dim(1))
             throw new IllegalArgumentException("channel slice [" + start + ", " + (start + count) + ") outside " + s);
         int hw = s.numel() / (s.dim(0) * s.dim(1));
-        float[] out = new float[s.dim(0) * count * hw];
+        float[] out = alloc(s.dim(0) * count * hw);
         CpuResample.sliceChannels(data(x), s.dim(1), start, count, s.dim(0), hw, out);
         return wrap(out, s.with(1, count));
     }
@@ -229,7 +246,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor upsampleNearest2x(Tensor x) {
         requireCpu(x);
         Shape s = x.shape();
-        float[] out = new float[s.numel() * 4];
+        float[] out = alloc(s.numel() * 4);
         CpuResample.upsampleNearest2x(data(x), s.dim(0) * s.dim(1), s.dim(2), s.dim(3), out);
         return wrap(out, Shape.of(s.dim(0), s.dim(1), 2 * s.dim(2), 2 * s.dim(3)));
     }
@@ -238,7 +255,7 @@ public final class CpuBackend implements Backend {
         requireCpu(gradOut);
         Shape s = gradOut.shape();
         int h = s.dim(2) / 2, w = s.dim(3) / 2;
-        float[] out = new float[s.dim(0) * s.dim(1) * h * w];
+        float[] out = alloc(s.dim(0) * s.dim(1) * h * w);
         CpuResample.upsampleNearest2xBackward(data(gradOut), s.dim(0) * s.dim(1), h, w, out);
         return wrap(out, Shape.of(s.dim(0), s.dim(1), h, w));
     }
@@ -247,14 +264,14 @@ public final class CpuBackend implements Backend {
         requireCpu(x);
         Shape s = x.shape();
         Shape o = Shape.of(s.dim(0), s.dim(1), s.dim(2) / 2, s.dim(3) / 2);
-        float[] out = new float[o.numel()];
+        float[] out = alloc(o.numel());
         CpuResample.avgPool2x2(data(x), s.dim(0) * s.dim(1), s.dim(2), s.dim(3), out);
         return wrap(out, o);
     }
 
     @Override public Tensor avgPool2x2Backward(Tensor gradOut, Shape inputShape) {
         requireCpu(gradOut);
-        float[] out = new float[inputShape.numel()];
+        float[] out = zeroed(inputShape.numel());
         CpuResample.avgPool2x2Backward(data(gradOut), inputShape.dim(0) * inputShape.dim(1), inputShape.dim(2), inputShape.dim(3), out);
         return wrap(out, inputShape);
     }
@@ -266,7 +283,7 @@ public final class CpuBackend implements Backend {
         if (!s.equals(k.shape()) || !s.equals(v.shape()) || s.rank() != 4)
             throw new IllegalArgumentException("attention needs equal NCHW q, k, v; got " + s + ", " + k.shape() + ", " + v.shape());
         int n = s.dim(0), c = s.dim(1), p = s.dim(2) * s.dim(3);
-        float[] out = new float[s.numel()], probs = new float[n * p * p];
+        float[] out = alloc(s.numel()), probs = alloc(n * p * p);
         CpuAttention.forward(data(q), data(k), data(v), n, c, p, scale, out, probs);
         return new Tensor[] {wrap(out, s), wrap(probs, Shape.of(n, p, p))};
     }
@@ -275,7 +292,7 @@ public final class CpuBackend implements Backend {
         requireCpu(gradOut, q, k, v, probs);
         Shape s = q.shape();
         int n = s.dim(0), c = s.dim(1), p = s.dim(2) * s.dim(3);
-        float[] gq = new float[s.numel()], gk = new float[s.numel()], gv = new float[s.numel()];
+        float[] gq = zeroed(s.numel()), gk = zeroed(s.numel()), gv = zeroed(s.numel());
         CpuAttention.backward(data(gradOut), data(q), data(k), data(v), data(probs), n, c, p, scale, gq, gk, gv);
         return new Tensor[] {wrap(gq, s), wrap(gk, s), wrap(gv, s)};
     }
@@ -284,7 +301,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor timestepEmbedding(Tensor t, int dim) {
         requireCpu(t);
         requireRank(t, 1, "time input");
-        float[] out = new float[t.numel() * dim];
+        float[] out = alloc(t.numel() * dim);
         CpuTimestepEmbedding.forward(data(t), dim, out);
         return wrap(out, Shape.of(t.numel(), dim));
     }
@@ -311,19 +328,19 @@ public final class CpuBackend implements Backend {
 
     // ---- random numbers ----
     @Override public Tensor randn(Shape shape, long seed, long offset) {
-        float[] out = new float[shape.numel()];
+        float[] out = alloc(shape.numel());
         Philox.fillNormal(out, seed, offset);
         return wrap(out, shape);
     }
 
     @Override public Tensor rand(Shape shape, long seed, long offset) {
-        float[] out = new float[shape.numel()];
+        float[] out = alloc(shape.numel());
         Philox.fillUniform(out, seed, offset);
         return wrap(out, shape);
     }
 
     @Override public Tensor dropoutMask(Shape shape, float p, long seed, long offset) {
-        float[] out = new float[shape.numel()];
+        float[] out = alloc(shape.numel());
         Philox.fillUniform(out, seed, offset);
         float keep = 1f / (1f - p);
         for (int i = 0; i < out.length; i++) out[i] = out[i] < p ? 0f : keep;
