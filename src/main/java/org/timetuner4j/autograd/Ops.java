@@ -151,6 +151,30 @@ public final class Ops {
         return y;
     }
 
+    /** Channels [start, start+count) of an NCHW tensor (any rank ≥ 2 with channels at dim 1). */
+    public static Tensor sliceChannels(Tensor x, int start, int count) {
+        Backend be = x.backend();
+        Tensor y = be.sliceChannels(x, start, count);
+        int total = x.dim(1);
+        Tape.record(y, g -> {
+            Tensor out = g.retain();
+            if (start > 0) {
+                Tensor before = be.zeros(x.shape().with(1, start));
+                Tensor joined = be.concatChannels(before, out);
+                out.close();
+                out = joined;
+            }
+            if (start + count < total) {
+                Tensor after = be.zeros(x.shape().with(1, total - start - count));
+                Tensor joined = be.concatChannels(out, after);
+                out.close();
+                out = joined;
+            }
+            return new Tensor[] {out};
+        }, in(x));
+        return y;
+    }
+
     public static Tensor upsampleNearest2x(Tensor x) {
         Tensor y = x.backend().upsampleNearest2x(x);
         Tape.record(y, g -> new Tensor[] {g.backend().upsampleNearest2xBackward(g)}, in(x));
@@ -175,6 +199,36 @@ public final class Ops {
             return new Tensor[] {wants(q) ? gr[0] : null, wants(k) ? gr[1] : null, wants(v) ? gr[2] : null};
         }, in(q, k, v), probs);
         return y;
+    }
+
+    // ---------------------------------------------------------------- embedding lookup
+
+    /** Rows of weight [V, D] picked by integer labels: [labels.length, D]. */
+    public static Tensor embedding(Tensor weight, int[] labels) {
+        int[] idx = labels.clone();
+        Tensor y = weight.backend().embedding(weight, idx);
+        Tape.record(y, g -> new Tensor[] {g.backend().embeddingBackward(g, idx, weight.dim(0))}, in(weight));
+        return y;
+    }
+
+    /**
+     * y_i = f(t_i) for a small tensor of times (e.g. [B]); f and its derivative df are evaluated
+     * on the host in double precision. Used for schedule coefficients α(t), σ(t) of a time that
+     * may carry a gradient (a tuned time τ = r·t).
+     */
+    public static Tensor timeFunction(Tensor t, java.util.function.DoubleUnaryOperator f,
+                                      java.util.function.DoubleUnaryOperator df) {
+        Backend be = t.backend();
+        float[] tv = t.toArray();
+        float[] y = new float[tv.length];
+        for (int i = 0; i < tv.length; i++) y[i] = (float) f.applyAsDouble(tv[i]);
+        Tensor out = be.fromHost(y, t.shape());
+        Tape.record(out, g -> {
+            float[] d = new float[tv.length];
+            for (int i = 0; i < tv.length; i++) d[i] = (float) df.applyAsDouble(tv[i]);
+            return new Tensor[] {be.mul(g, be.fromHost(d, t.shape()))};
+        }, in(t));
+        return out;
     }
 
     // ---------------------------------------------------------------- time embedding

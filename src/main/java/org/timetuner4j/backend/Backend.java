@@ -94,6 +94,13 @@ public interface Backend {
     /** Returns {grad q, grad k, grad v}. */
     Tensor[] attentionBackward(Tensor gradOut, Tensor q, Tensor k, Tensor v, Tensor probs, float scale);
 
+    // ---- embedding lookup (class labels) ----
+    /** Rows {@code indices} of weight [V, D]: [indices.length, D]. */
+    Tensor embedding(Tensor weight, int[] indices);
+
+    /** Gradient of {@link #embedding} w.r.t. weight: gradOut's rows summed into [V, D]. */
+    Tensor embeddingBackward(Tensor gradOut, int[] indices, int rows);
+
     // ---- sinusoidal time embedding (ddim order: sin block, then cos block) ----
     Tensor timestepEmbedding(Tensor t, int dim);
 
@@ -110,6 +117,12 @@ public interface Backend {
     // ---- random numbers: counter-based, identical on every backend ----
     /** Standard normal values; element i depends only on (seed, offset + i). */
     Tensor randn(Shape shape, long seed, long offset);
+
+    /**
+     * Standard normal values for a batch: element j of row k (shape.dim(0) rows) depends only on
+     * (seed, offsets[k] + j), so each sample has its own stream.
+     */
+    Tensor randnRows(Shape shape, long seed, long[] offsets);
 
     /** Uniform values in [0,1); element i depends only on (seed, offset + i). */
     Tensor rand(Shape shape, long seed, long offset);

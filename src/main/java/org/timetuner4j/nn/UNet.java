@@ -25,6 +25,7 @@ public final class UNet extends Module {
     private final AttnBlock midAttn1;
     private final GroupNorm normOut;
     private final DropoutStream dropoutRng = new DropoutStream(0);
+    private final Parameter labelEmbedding;
 
     public UNet(Backend backend, UNetConfig config) {
         super(backend);
@@ -39,6 +40,7 @@ public final class UNet extends Module {
         ModuleList<Linear> dense = tembModule.child("dense", new ModuleList<>(backend));
         dense0 = dense.add(new Linear(backend, ch, temb));
         dense1 = dense.add(new Linear(backend, temb, temb));
+        labelEmbedding = config.isClassConditional() ? parameter("label_emb.weight", config.numClasses() + 1, temb) : null;
 
         convIn = child("conv_in", new Conv2d(backend, config.inChannels(), ch, 3, same));
 
@@ -103,11 +105,41 @@ public final class UNet extends Module {
                     + "; t must be [" + x.dim(0) + "]");
     }
 
+    /** ε = f(x, t) for an unconditional network (a class-conditional one gets the null label). */
     public Tensor forward(Tensor x, Tensor t) {
+        return forward(x, t, null);
+    }
+
+    /** The label a class-conditional network treats as "no class" (classifier-free guidance). */
+    public int nullLabel() {
+        return config.numClasses();
+    }
+
+    /**
+     * ε = f(x, t, y). {@code labels} (one per sample, in [0, num_classes]; num_classes is the
+     * null label) may be null: unconditional.
+     */
+    public Tensor forward(Tensor x, Tensor t, int[] labels) {
         checkInputs(x.shape(), t.shape());
+        if (labels != null && !config.isClassConditional())
+            throw new IllegalArgumentException("this model is not class-conditional; it takes no class label");
+        if (labels != null && labels.length != x.dim(0))
+            throw new IllegalArgumentException(labels.length + " labels for a batch of " + x.dim(0));
         try (Scope scope = Scope.open()) {
             Tensor temb = Ops.timestepEmbedding(t, config.ch());
             temb = dense1.forward(Ops.silu(dense0.forward(temb)));
+            if (labelEmbedding != null) {
+                int[] y = labels;
+                if (y == null) {
+                    y = new int[x.dim(0)];
+                    java.util.Arrays.fill(y, nullLabel());
+                }
+                for (int label : y)
+                    if (label < 0 || label > nullLabel())
+                        throw new IllegalArgumentException("class label " + label + " is outside [0, " + (nullLabel() - 1)
+                                + "] (" + nullLabel() + " = none)");
+                temb = Ops.add(temb, Ops.embedding(labelEmbedding.value(), y));
+            }
 
             Deque<Tensor> hs = new ArrayDeque<>();
             hs.push(convIn.forward(x));

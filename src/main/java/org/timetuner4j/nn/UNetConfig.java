@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
  * check the values.
  */
 public record UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[] attnResolutions,
-                         double dropout, int inChannels, int resolution, boolean resampWithConv) {
+                         double dropout, int inChannels, int resolution, boolean resampWithConv, int numClasses) {
 
     /** GroupNorm group count used by every normalisation layer of the model. */
     public static final int GROUPNORM_GROUPS = 32;
@@ -48,6 +48,23 @@ public record UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[
     public UNetConfig {
         chMult = Objects.requireNonNull(chMult, "chMult").clone();
         attnResolutions = Objects.requireNonNull(attnResolutions, "attnResolutions").clone();
+    }
+
+    /** An unconditional network (no class labels), the ddim model. */
+    public UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[] attnResolutions,
+                      double dropout, int inChannels, int resolution, boolean resampWithConv) {
+        this(ch, outCh, chMult, numResBlocks, attnResolutions, dropout, inChannels, resolution, resampWithConv, 0);
+    }
+
+    /**
+     * Class conditioning (an extension of the ddim model): {@code num_classes} labels plus a
+     * null label (index num_classes, for classifier-free guidance), embedded by
+     * {@code label_emb.weight} [num_classes + 1, 4·ch] and added to the time embedding.
+     */
+    public boolean isClassConditional() { return numClasses > 0; }
+
+    public UNetConfig withNumClasses(int n) {
+        return new UNetConfig(ch, outCh, chMult, numResBlocks, attnResolutions, dropout, inChannels, resolution, resampWithConv, n);
     }
 
     // ---------------------------------------------------------------- released ddim configurations
@@ -151,6 +168,7 @@ public record UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[
             }
         }
         if (numResBlocks <= 0) bad("num_res_blocks must be positive, got " + numResBlocks);
+        if (numClasses < 0) bad("num_classes must be >= 0, got " + numClasses);
         if (!(dropout >= 0 && dropout < 1)) bad("dropout must be in [0, 1), got " + dropout);
         for (int a : attnResolutions) {
             if (a <= 0) bad("attn_resolutions values must be positive, got " + a);
@@ -213,8 +231,10 @@ public record UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[
         Double dropout = f.number("dropout");
         int resolution = f.integer("resolution", "image_size");
         Boolean resamp = f.bool("resamp_with_conv");
+        Integer classes = f.integerOrNull("num_classes");
         return new UNetConfig(ch, outCh == null ? inChannels : outCh, chMult, nrb, attn == null ? new int[0] : attn,
-                dropout == null ? 0.0 : dropout, inChannels, resolution, resamp == null || resamp).validate();
+                dropout == null ? 0.0 : dropout, inChannels, resolution, resamp == null || resamp,
+                classes == null ? 0 : classes).validate();
     }
 
     /** The configuration as a flat JSON object with ddim's nine field names; {@link #fromJson} reads it back. */
@@ -229,6 +249,7 @@ public record UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[
         o.addProperty("in_channels", inChannels);
         o.addProperty("resolution", resolution);
         o.addProperty("resamp_with_conv", resampWithConv);
+        if (numClasses > 0) o.addProperty("num_classes", numClasses);
         return new Gson().toJson(o);
     }
 
@@ -379,6 +400,7 @@ public record UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[
         int temb = tembChannels();
         linear(m, "temb.dense.0", temb, ch);
         linear(m, "temb.dense.1", temb, temb);
+        if (numClasses > 0) m.put("label_emb.weight", new int[] {numClasses + 1, temb});
         conv(m, "conv_in", ch, inChannels, 3);
 
         int[] inMult = new int[L + 1];
@@ -548,8 +570,10 @@ public record UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[
         UNetConfig probe = new UNetConfig(ch, outCh, chMult, nrb, new int[0], 0.0, inChannels, resolution, resamp).validate();
         List<Integer> attn = new ArrayList<>();
         for (int i = 0; i < L; i++) if (attnLevel[i]) attn.add(probe.levelResolution(i));
+        int[] labelEmb = shapes.get("label_emb.weight");
+        int classes = labelEmb != null && labelEmb.length == 2 && labelEmb[0] > 1 ? labelEmb[0] - 1 : 0;
         return new UNetConfig(ch, outCh, chMult, nrb, attn.stream().mapToInt(Integer::intValue).toArray(), 0.0,
-                inChannels, resolution, resamp).validate();
+                inChannels, resolution, resamp, classes).validate();
     }
 
     private static int parseIndex(String digits, String key) {
@@ -611,13 +635,13 @@ public record UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[
         return o instanceof UNetConfig c && ch == c.ch && outCh == c.outCh && Arrays.equals(chMult, c.chMult)
                 && numResBlocks == c.numResBlocks && Arrays.equals(attnResolutions, c.attnResolutions)
                 && Double.compare(dropout, c.dropout) == 0 && inChannels == c.inChannels
-                && resolution == c.resolution && resampWithConv == c.resampWithConv;
+                && resolution == c.resolution && resampWithConv == c.resampWithConv && numClasses == c.numClasses;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(ch, outCh, Arrays.hashCode(chMult), numResBlocks, Arrays.hashCode(attnResolutions),
-                dropout, inChannels, resolution, resampWithConv);
+                dropout, inChannels, resolution, resampWithConv, numClasses);
     }
 
     @Override
@@ -625,6 +649,6 @@ public record UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[
         return "UNetConfig[ch=" + ch + ", outCh=" + outCh + ", chMult=" + Arrays.toString(chMult)
                 + ", numResBlocks=" + numResBlocks + ", attnResolutions=" + Arrays.toString(attnResolutions)
                 + ", dropout=" + dropout + ", inChannels=" + inChannels + ", resolution=" + resolution
-                + ", resampWithConv=" + resampWithConv + "]";
+                + ", resampWithConv=" + resampWithConv + (numClasses > 0 ? ", numClasses=" + numClasses : "") + "]";
     }
 }

@@ -297,6 +297,29 @@ public final class CpuBackend implements Backend {
         return new Tensor[] {wrap(gq, s), wrap(gk, s), wrap(gv, s)};
     }
 
+    // ---- embedding lookup ----
+    @Override public Tensor embedding(Tensor weight, int[] indices) {
+        requireCpu(weight);
+        requireRank(weight, 2, "embedding weight");
+        int v = weight.dim(0), d = weight.dim(1);
+        float[] w = data(weight), out = alloc(indices.length * d);
+        for (int i = 0; i < indices.length; i++) {
+            if (indices[i] < 0 || indices[i] >= v)
+                throw new IllegalArgumentException("label " + indices[i] + " is outside [0, " + v + ")");
+            System.arraycopy(w, indices[i] * d, out, i * d, d);
+        }
+        return wrap(out, Shape.of(indices.length, d));
+    }
+
+    @Override public Tensor embeddingBackward(Tensor gradOut, int[] indices, int rows) {
+        requireCpu(gradOut);
+        int d = gradOut.dim(1);
+        float[] g = data(gradOut), out = zeroed(rows * d);
+        for (int i = 0; i < indices.length; i++)
+            for (int j = 0; j < d; j++) out[indices[i] * d + j] += g[i * d + j];
+        return wrap(out, Shape.of(rows, d));
+    }
+
     // ---- time embedding ----
     @Override public Tensor timestepEmbedding(Tensor t, int dim) {
         requireCpu(t);
@@ -330,6 +353,16 @@ public final class CpuBackend implements Backend {
     @Override public Tensor randn(Shape shape, long seed, long offset) {
         float[] out = alloc(shape.numel());
         Philox.fillNormal(out, seed, offset);
+        return wrap(out, shape);
+    }
+
+    @Override public Tensor randnRows(Shape shape, long seed, long[] offsets) {
+        int rows = shape.dim(0), d = shape.numel() / rows;
+        if (offsets.length != rows) throw new IllegalArgumentException(offsets.length + " offsets for " + rows + " rows");
+        float[] out = alloc(shape.numel());
+        Parallel.forEach(rows, k -> {
+            for (int j = 0; j < d; j++) out[k * d + j] = Philox.normal(seed, offsets[k] + j);
+        });
         return wrap(out, shape);
     }
 

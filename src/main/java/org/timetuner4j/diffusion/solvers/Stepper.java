@@ -1,0 +1,12 @@
+package org.timetuner4j.diffusion.solvers;
+
+import org.timetuner4j.tensor.Tensor;
+
+/** One sampling run of a solver; multistep solvers keep their history here. */
+public interface Stepper {
+    /**
+     * Advances x from t_i to t_{i+1}. {@code ratios} holds one scalar tensor per slot of the
+     * interval: the network is evaluated at r·t_slot, everything else at nominal times.
+     */
+    Tensor step(int i, Tensor x, Tensor[] ratios);
+}

@@ -1,0 +1,26 @@
+package org.timetuner4j.diffusion.solvers;
+
+import org.timetuner4j.autograd.Ops;
+import org.timetuner4j.diffusion.NoisePredictor;
+import org.timetuner4j.tensor.Shape;
+import org.timetuner4j.tensor.Tensor;
+
+/** Shared pieces of the solvers. */
+final class Steps {
+    private Steps() {}
+
+    /** ε_θ(x, r·t) for every sample: the tuned network call of a slot. */
+    static Tensor epsAt(NoisePredictor model, Tensor x, double t, Tensor ratio) {
+        int b = x.dim(0);
+        float[] tv = new float[b];
+        java.util.Arrays.fill(tv, (float) t);
+        Tensor times = x.backend().fromHost(tv, Shape.of(b));
+        Tensor tau = ratio == null ? times : Ops.mul(times, ratio);
+        return model.predictNoise(x, tau);
+    }
+
+    /** The NFE check shared by all plans. */
+    static void requirePositive(int nfe) {
+        if (nfe < 1) throw new IllegalArgumentException("--nfe must be >= 1, got " + nfe);
+    }
+}
