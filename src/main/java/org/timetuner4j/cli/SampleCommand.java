@@ -1,0 +1,148 @@
+package org.timetuner4j.cli;
+
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.timetuner4j.backend.Backend;
+import org.timetuner4j.data.ImageGrid;
+import org.timetuner4j.diffusion.DiffusionModels;
+import org.timetuner4j.diffusion.ModelWrapper;
+import org.timetuner4j.diffusion.NoisePredictor;
+import org.timetuner4j.diffusion.Sampler;
+import org.timetuner4j.diffusion.Trajectory;
+import org.timetuner4j.diffusion.solvers.SolverPlan;
+import org.timetuner4j.diffusion.solvers.Solvers;
+import org.timetuner4j.io.Safetensors;
+import org.timetuner4j.io.SafetensorsFile;
+import org.timetuner4j.io.TensorData;
+import org.timetuner4j.tuner.TunedSchedule;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** Draws samples with a solver, optionally with tuned times, and writes a PNG grid. */
+@Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Draw samples with a few-step solver, optionally with TimeTuner's tuned times (--tuned).",
+                "",
+                "How --nfe (network evaluations per sample) maps to steps:",
+                "  ddim, ddpm       one call per step: steps = NFE",
+                "  dpm-solver-2     two calls per step: NFE/2 steps (an odd NFE adds a first-order step)",
+                "  dpm-solver++2m   one call per step: steps = NFE",
+                "  heun             two calls per step: ceil(NFE/2) steps (an odd NFE ends with an Euler step)",
+                "The official trajectory takes more steps when NFE does not divide N (as TimeTuner does).",
+                ""})
+final class SampleCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+
+    @Option(names = "--model", required = true, paramLabel = "M.safetensors|gaussian:…",
+            description = "Model file, or gaussian:mean=M,std=S,shape=CxHxW[,schedule=discrete|linear|cosine].")
+    String model;
+
+    @Option(names = "--solver", defaultValue = "ddim", description = "One of " + Solvers.NAMES + " (default: ${DEFAULT-VALUE}).")
+    String solver;
+
+    @Option(names = "--nfe", defaultValue = "10", description = "Network evaluations per sample (default: ${DEFAULT-VALUE}).")
+    int nfe;
+
+    @Option(names = "--trajectory", description = "official, uniform, quadratic, logsnr or edm (default: official for ddim/ddpm, logsnr for the DPM-Solvers, edm for heun).")
+    String trajectory;
+
+    @Option(names = "--eta", defaultValue = "0", description = "DDIM noise level η (default: ${DEFAULT-VALUE}; ddpm is η = 1).")
+    double eta;
+
+    @Option(names = "--tuned", paramLabel = "FILE", description = "τ file from `tune`, or a JSON list of ratios (one per step).")
+    Path tuned;
+
+    @Option(names = "--count", description = "Number of samples (default: 16, or as many as --x-T holds).")
+    Integer count;
+
+    @Option(names = "--batch", description = "Samples per network call (default: min(count, 16)).")
+    Integer batch;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Noise seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--class-label", paramLabel = "L", description = "Class label for a class-conditional model.")
+    Integer classLabel;
+
+    @Option(names = "--guidance-scale", paramLabel = "G", defaultValue = "1", description = "Classifier-free guidance scale (default: ${DEFAULT-VALUE}).")
+    double guidanceScale;
+
+    @Option(names = "--x-T", paramLabel = "IN.safetensors", description = "Initial states: tensor x_T [K,C,H,W] instead of the RNG.")
+    Path xTFile;
+
+    @Option(names = "--samples-out", paramLabel = "OUT.safetensors", description = "Also write the samples (tensor 'samples').")
+    Path samplesOut;
+
+    @Option(names = "--out", defaultValue = "samples.png", paramLabel = "grid.png", description = "PNG grid of the samples (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Override public Integer call() throws Exception {
+        common.apply();
+        Backend be = Devices.select(device);
+        NoisePredictor predictor = DiffusionModels.open(model, be);
+        if (classLabel != null || guidanceScale != 1.0) {
+            if (!(predictor instanceof ModelWrapper w))
+                throw new IllegalArgumentException("--class-label and --guidance-scale need a class-conditional model file");
+            if (classLabel == null) throw new IllegalArgumentException("--guidance-scale needs --class-label");
+            w.labels(new int[] {classLabel}).classifierFreeGuidance(guidanceScale);
+        }
+        Trajectory traj = trajectory == null ? Sampler.defaultTrajectory(solver) : Trajectory.of(trajectory);
+        TunedSchedule tau = tuned == null ? null : TunedSchedule.read(tuned);
+        Sampler sampler = Sampler.builder(predictor).solver(solver).eta(eta).nfe(nfe).trajectory(traj).tuned(tau).backend(be).build();
+        SolverPlan plan = sampler.plan();
+        if (plan.nfe() != nfe)
+            System.err.printf("warning: NFE %d on the %s trajectory makes %d steps, %d network evaluations%n",
+                    nfe, traj.id(), plan.intervals(), plan.nfe());
+
+        int[] shape = predictor.sampleShape();
+        float[] xT = null;
+        int n = count == null ? 16 : count;
+        if (xTFile != null) {
+            SafetensorsFile f = Safetensors.read(xTFile);
+            TensorData x = f.tensors().get("x_T");
+            if (x == null) throw new IllegalArgumentException(xTFile + " has no tensor 'x_T'");
+            int[] want = {x.rank() == 4 ? x.dim(0) : -1, shape[0], shape[1], shape[2]};
+            if (x.rank() != 4 || !Arrays.equals(Arrays.copyOfRange(x.shape(), 1, 4), shape))
+                throw new IllegalArgumentException("x_T has shape " + TensorData.shapeString(x.shape()) + " but the model samples "
+                        + Arrays.toString(shape) + " (expected [K, " + shape[0] + ", " + shape[1] + ", " + shape[2] + "])");
+            if (count != null && count != x.dim(0))
+                throw new IllegalArgumentException("--count " + count + " but x_T holds " + want[0] + " samples");
+            n = x.dim(0);
+            xT = x.values();
+        }
+        int b = batch == null ? Math.min(n, 16) : batch;
+        int batches = (n + b - 1) / b;
+        float[] samples;
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("sampling").setInitialMax((long) batches * plan.intervals())
+                .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+                .setUpdateIntervalMillis(200).build()) {
+            samples = sampler.sample(n, b, seed, xT, (bi, si) -> {
+                bar.step();
+                bar.setExtraMessage("batch " + (bi + 1) + "/" + batches);
+            });
+        }
+        ImageGrid.writePng(samples, n, shape[0], shape[1], shape[2], out);
+        if (samplesOut != null) {
+            Map<String, String> md = new LinkedHashMap<>();
+            md.put("model", model);
+            md.put("solver", solver);
+            md.put("nfe", Integer.toString(nfe));
+            md.put("trajectory", traj.id());
+            md.put("seed", Long.toString(seed));
+            Safetensors.write(samplesOut, Map.of("samples", TensorData.f32(samples, n, shape[0], shape[1], shape[2])), md, "F32");
+        }
+        System.err.printf("%d samples, %s, NFE %d (%d steps, %s trajectory)%s -> %s%n", n, solver, plan.nfe(), plan.intervals(),
+                traj.id(), tau == null ? "" : ", tuned", out);
+        return 0;
+    }
+}

@@ -1,0 +1,151 @@
+package org.timetuner4j.diffusion;
+
+import org.timetuner4j.backend.Backend;
+import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.diffusion.solvers.Solver;
+import org.timetuner4j.diffusion.solvers.SolverPlan;
+import org.timetuner4j.diffusion.solvers.Solvers;
+import org.timetuner4j.diffusion.solvers.Stepper;
+import org.timetuner4j.tensor.Scope;
+import org.timetuner4j.tensor.Shape;
+import org.timetuner4j.tensor.Tensor;
+import org.timetuner4j.tuner.TunedSchedule;
+
+/**
+ * Runs a solver over its plan, in batches, with optional tuned ratios. Sampling records nothing
+ * on the tape. Sample k of a run always gets the same noise for a seed, whatever the batching.
+ * <pre>
+ * Sampler s = Sampler.builder(model).solver("ddim").nfe(10).trajectory(Trajectory.OFFICIAL).build();
+ * float[] images = s.sample(16, 8, 0, null, null);
+ * </pre>
+ */
+public final class Sampler {
+    /** Told after every step of every batch. */
+    public interface Progress {
+        void step(int batchIndex, int stepIndex);
+    }
+
+    private final NoisePredictor model;
+    private final Solver solver;
+    private final SolverPlan plan;
+    private final double[][] ratios;
+    private final Backend backend;
+
+    private Sampler(NoisePredictor model, Solver solver, SolverPlan plan, double[][] ratios, Backend backend) {
+        this.model = model;
+        this.solver = solver;
+        this.plan = plan;
+        this.ratios = ratios;
+        this.backend = backend;
+    }
+
+    public static Builder builder(NoisePredictor model) { return new Builder(model); }
+
+    public SolverPlan plan() { return plan; }
+
+    public Solver solver() { return solver; }
+
+    public NoisePredictor model() { return model; }
+
+    /** The default trajectory of a solver: official (ddim, ddpm), logsnr (DPM-Solvers), edm (heun). */
+    public static Trajectory defaultTrajectory(String solver) {
+        return switch (solver) {
+            case "dpm-solver-2", "dpm-solver++2m" -> Trajectory.LOGSNR;
+            case "heun" -> Trajectory.EDM;
+            default -> Trajectory.OFFICIAL;
+        };
+    }
+
+    public static final class Builder {
+        private final NoisePredictor model;
+        private String solverName = "ddim";
+        private double eta = 0;
+        private int nfe = 10;
+        private Trajectory trajectory;
+        private TunedSchedule tuned;
+        private Backend backend = CpuBackend.INSTANCE;
+
+        private Builder(NoisePredictor model) { this.model = model; }
+
+        public Builder solver(String name) { this.solverName = name; return this; }
+
+        public Builder eta(double e) { this.eta = e; return this; }
+
+        public Builder nfe(int n) { this.nfe = n; return this; }
+
+        public Builder trajectory(Trajectory t) { this.trajectory = t; return this; }
+
+        public Builder tuned(TunedSchedule t) { this.tuned = t; return this; }
+
+        public Builder backend(Backend b) { this.backend = b; return this; }
+
+        public Sampler build() {
+            Solver solver = Solvers.byName(solverName, eta);
+            Trajectory traj = trajectory != null ? trajectory : defaultTrajectory(solverName);
+            SolverPlan plan = solver.plan(nfe, traj, model.schedule());
+            double[][] r = TunedSchedule.ones(plan);
+            if (tuned != null) {
+                tuned.checkFits(solver.name(), nfe, traj.id(), plan);
+                r = tuned.ratios();
+            }
+            return new Sampler(model, solver, plan, r, backend);
+        }
+    }
+
+    /** The ratio tensors of interval i (one scalar per slot). */
+    private Tensor[] ratioTensors(int i) {
+        Tensor[] out = new Tensor[plan.slots(i)];
+        for (int k = 0; k < out.length; k++) {
+            double r = ratios[i].length == 1 ? ratios[i][0] : ratios[i][k];
+            out[k] = backend.fromHost(new float[] {(float) r}, Shape.scalar());
+        }
+        return out;
+    }
+
+    /** Samples one batch from x_T; sample k of the batch is sample firstSample + k of the run. */
+    public Tensor sampleBatch(Tensor xT, NoiseSource noise, int firstSample, Progress progress, int batchIndex) {
+        Stepper stepper = solver.stepper(model, plan, noise, firstSample);
+        Tensor x = xT;
+        try (Scope scope = Scope.open()) {
+            for (int i = 0; i < plan.intervals(); i++) {
+                try (Scope step = Scope.open()) {
+                    x = step.keep(stepper.step(i, x, ratioTensors(i)));
+                }
+                if (progress != null) progress.step(batchIndex, i);
+            }
+            return scope.keep(x);
+        }
+    }
+
+    /**
+     * {@code count} samples in batches of {@code batch}; x_T is Philox noise (stream 0 of each
+     * sample) unless {@code xT} (count·C·H·W values) is given. Returns the final samples, row-major.
+     */
+    public float[] sample(int count, int batch, long seed, float[] xT, Progress progress) {
+        if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
+        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        int[] shape = model.sampleShape();
+        int d = shape[0] * shape[1] * shape[2];
+        if (xT != null && xT.length != (long) count * d)
+            throw new IllegalArgumentException("x_T holds " + xT.length + " values, not " + count + " samples of " + d);
+        NoiseSource noise = new NoiseSource(seed);
+        float[] out = new float[count * d];
+        for (int b0 = 0, bi = 0; b0 < count; b0 += batch, bi++) {
+            int n = Math.min(batch, count - b0);
+            Shape s = Shape.of(n, shape[0], shape[1], shape[2]);
+            try (Scope scope = Scope.open()) {
+                Tensor x;
+                if (xT != null) {
+                    float[] part = new float[n * d];
+                    System.arraycopy(xT, b0 * d, part, 0, n * d);
+                    x = backend.fromHost(part, s);
+                } else {
+                    x = noise.normal(backend, s, b0, 0);
+                }
+                float[] res = sampleBatch(x, noise, b0, progress, bi).toArray();
+                System.arraycopy(res, 0, out, b0 * d, n * d);
+            }
+        }
+        return out;
+    }
+}
