@@ -20,7 +20,7 @@ public final class NoiseSource {
     public long seed() { return seed; }
 
     /** Noise of shape [B, …] for samples firstSample … firstSample+B−1, stream {@code stream}. */
-    public Tensor normal(Backend be, Shape shape, int firstSample, int stream) {
+    public Tensor normal(Backend be, Shape shape, long firstSample, int stream) {
         int rows = shape.dim(0);
         long d = shape.numel() / rows;
         if (d * (stream + 1L) >= SAMPLE_STRIDE) throw new IllegalArgumentException("too many noise streams for this sample size");

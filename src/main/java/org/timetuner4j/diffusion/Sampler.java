@@ -103,7 +103,7 @@ public final class Sampler {
     }
 
     /** Samples one batch from x_T; sample k of the batch is sample firstSample + k of the run. */
-    public Tensor sampleBatch(Tensor xT, NoiseSource noise, int firstSample, Progress progress, int batchIndex) {
+    public Tensor sampleBatch(Tensor xT, NoiseSource noise, long firstSample, Progress progress, int batchIndex) {
         Stepper stepper = solver.stepper(model, plan, noise, firstSample);
         Tensor x = xT;
         try (Scope scope = Scope.open()) {

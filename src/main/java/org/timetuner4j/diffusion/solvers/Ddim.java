@@ -54,7 +54,7 @@ public final class Ddim implements Solver {
         return new double[] {as / at, ce, varsigma};
     }
 
-    @Override public Stepper stepper(NoisePredictor model, SolverPlan plan, NoiseSource noise, int firstSample) {
+    @Override public Stepper stepper(NoisePredictor model, SolverPlan plan, NoiseSource noise, long firstSample) {
         NoiseSchedule sch = model.schedule();
         return (i, x, ratios) -> {
             try (Scope scope = Scope.open()) {

@@ -56,7 +56,7 @@ public final class DpmSolver2 implements Solver {
         return sch.inverseLambda(ls + R1 * h);
     }
 
-    @Override public Stepper stepper(NoisePredictor model, SolverPlan plan, NoiseSource noise, int firstSample) {
+    @Override public Stepper stepper(NoisePredictor model, SolverPlan plan, NoiseSource noise, long firstSample) {
         NoiseSchedule sch = model.schedule();
         return (i, x, ratios) -> {
             try (Scope scope = Scope.open()) {

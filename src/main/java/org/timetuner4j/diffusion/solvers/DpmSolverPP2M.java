@@ -17,6 +17,8 @@ import org.timetuner4j.tensor.Tensor;
 public final class DpmSolverPP2M implements Solver {
     @Override public String name() { return "dpm-solver++2m"; }
 
+    @Override public boolean isMultistep() { return true; }
+
     @Override public String nfeRule() { return "one call per step: steps = NFE (first step, and the last when NFE < 10, first order)"; }
 
     @Override public SolverPlan plan(int nfe, Trajectory trajectory, NoiseSchedule schedule) {
@@ -42,7 +44,7 @@ public final class DpmSolverPP2M implements Solver {
         return Ops.axpby((float) (1 / a), x, (float) (-sch.sigma(t) / a), eps);
     }
 
-    @Override public Stepper stepper(NoisePredictor model, SolverPlan plan, NoiseSource noise, int firstSample) {
+    @Override public Stepper stepper(NoisePredictor model, SolverPlan plan, NoiseSource noise, long firstSample) {
         NoiseSchedule sch = model.schedule();
         int k = plan.intervals();
         return new Stepper() {
@@ -66,7 +68,7 @@ public final class DpmSolverPP2M implements Solver {
                         out = Ops.add(lin, Ops.scale(previous, (float) (0.5 * an * phi / r0)));
                     }
                     Tensor keep = scope.keep(out);
-                    Tensor newPrev = Scope.detach(scope.keep(m));
+                    Tensor newPrev = Scope.detach(m);
                     if (previous != null) previous.close();
                     previous = newPrev;
                     return keep;

@@ -30,7 +30,7 @@ public final class Heun implements Solver {
         return new SolverPlan(t, slots);
     }
 
-    @Override public Stepper stepper(NoisePredictor model, SolverPlan plan, NoiseSource noise, int firstSample) {
+    @Override public Stepper stepper(NoisePredictor model, SolverPlan plan, NoiseSource noise, long firstSample) {
         NoiseSchedule sch = model.schedule();
         return (i, x, ratios) -> {
             try (Scope scope = Scope.open()) {

@@ -17,5 +17,8 @@ public interface Solver {
      * A run over {@code plan}. {@code noise} and {@code firstSample} pick the noise of stochastic
      * solvers (sample k of the batch is sample firstSample + k of the run).
      */
-    Stepper stepper(NoisePredictor model, SolverPlan plan, NoiseSource noise, int firstSample);
+    Stepper stepper(NoisePredictor model, SolverPlan plan, NoiseSource noise, long firstSample);
+
+    /** Whether a step reuses network outputs of earlier steps (multistep methods). */
+    default boolean isMultistep() { return false; }
 }

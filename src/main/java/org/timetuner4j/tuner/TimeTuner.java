@@ -1,0 +1,175 @@
+package org.timetuner4j.tuner;
+
+import org.timetuner4j.backend.Backend;
+import org.timetuner4j.diffusion.NoisePredictor;
+import org.timetuner4j.diffusion.NoiseSource;
+import org.timetuner4j.diffusion.Trajectory;
+import org.timetuner4j.diffusion.solvers.Solver;
+import org.timetuner4j.diffusion.solvers.SolverPlan;
+import org.timetuner4j.diffusion.solvers.Solvers;
+import org.timetuner4j.tensor.Scope;
+import org.timetuner4j.tensor.Tensor;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonPrimitive;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * TimeTuner's training loop (spec §5.2): for each interval but the last, a fresh Adam on the
+ * interval's ratio(s), initialised to 1, over {@code iters} batches of real data; the last
+ * interval keeps r = 1. Every random choice (data order, noise) is a function of the seed, the
+ * interval and the iteration, so a run resumed from a checkpoint ends exactly like one that was
+ * never interrupted.
+ */
+public final class TimeTuner {
+    /** Told after every iteration. */
+    public interface Listener {
+        void iteration(int interval, int intervals, int iteration, int iterations, double loss, double[] ratios);
+    }
+
+    private static final int CHECKPOINT_EVERY = 50;
+
+    private final NoisePredictor model;
+    private final TrainingData data;
+    private final TunerSettings settings;
+    private final Backend backend;
+    private final Solver solver;
+    private final SolverPlan plan;
+
+    public TimeTuner(NoisePredictor model, TrainingData data, TunerSettings settings, Backend backend) {
+        this.model = model;
+        this.data = data;
+        this.settings = settings;
+        this.backend = backend;
+        this.solver = Solvers.byName(settings.solver(), settings.eta());
+        this.plan = solver.plan(settings.nfe(), Trajectory.of(settings.trajectory()), model.schedule());
+        if (!java.util.Arrays.equals(data.sampleShape(), model.sampleShape()))
+            throw new IllegalArgumentException("the data's images are " + java.util.Arrays.toString(data.sampleShape())
+                    + " but the model samples " + java.util.Arrays.toString(model.sampleShape()));
+    }
+
+    public SolverPlan plan() { return plan; }
+
+    /**
+     * Runs (or, with a checkpoint file present and {@code resume}, continues) the tuning and
+     * returns the τ schedule. The checkpoint is written next to {@code checkpoint} atomically.
+     */
+    public TunedSchedule run(Path checkpoint, boolean resume, Listener listener) throws IOException {
+        int k = plan.intervals();
+        TunerCheckpoint state;
+        if (resume) {
+            if (checkpoint == null || !Files.exists(checkpoint))
+                throw new IllegalArgumentException("--resume: no checkpoint at " + checkpoint);
+            state = TunerCheckpoint.read(checkpoint);
+            if (!state.settings.equals(settings))
+                throw new IllegalArgumentException("--resume: the checkpoint was made with other settings: " + state.settings);
+        } else {
+            state = new TunerCheckpoint();
+            state.settings = settings;
+            state.done = new double[0][];
+            state.finalLoss = new double[0];
+        }
+        TunerObjective objective = new TunerObjective(model, solver, plan, settings.mode(), backend);
+        while (state.interval < k - 1) {
+            int i = state.interval;
+            int slots = settings.slotsPerCall() ? plan.slots(i) : 1;
+            double[] r;
+            Adam adam;
+            if (state.current != null) {
+                r = state.current.clone();
+                adam = new Adam(settings.lr(), state.adamM, state.adamV, state.adamStep);
+            } else {
+                r = new double[slots];
+                java.util.Arrays.fill(r, 1.0);
+                adam = new Adam(settings.lr(), slots);
+            }
+            long epochSeed = settings.seed() * 1_000_003L + i;
+            double loss = state.lastLoss;
+            for (int it = state.iteration; it < settings.iters(); it++) {
+                TunerObjective.Result res;
+                try (Scope scope = Scope.open()) {
+                    Tensor x0 = data.batch(backend, epochSeed, it, settings.batch());
+                    if (x0 == null) break;  // the data ran out, as a finite loader does
+                    int b = x0.dim(0);
+                    long first = ((long) i * settings.iters() + it) * settings.batch();
+                    NoiseSource noise = new NoiseSource(settings.seed());
+                    Tensor z = noise.normal(backend, x0.shape(), first, 0);
+                    double[] rf = new double[r.length];
+                    for (int s = 0; s < r.length; s++) rf[s] = (float) r[s];
+                    res = objective.evaluate(i, x0, z, rf, state.done, noise, first);
+                }
+                adam.update(r, res.gradient());
+                loss = res.loss();
+                if (listener != null) listener.iteration(i, k - 1, it, settings.iters(), loss, r);
+                state.iteration = it + 1;
+                if (checkpoint != null && state.iteration % CHECKPOINT_EVERY == 0 && state.iteration < settings.iters()) {
+                    state.current = r.clone();
+                    state.adamM = adam.m();
+                    state.adamV = adam.v();
+                    state.adamStep = adam.step();
+                    state.lastLoss = loss;
+                    state.write(checkpoint);
+                }
+            }
+            double[][] done = java.util.Arrays.copyOf(state.done, i + 1);
+            done[i] = new double[r.length];
+            for (int s = 0; s < r.length; s++) done[i][s] = (float) r[s];
+            state.done = done;
+            state.finalLoss = java.util.Arrays.copyOf(state.finalLoss, i + 1);
+            state.finalLoss[i] = loss;
+            state.interval = i + 1;
+            state.iteration = 0;
+            state.current = null;
+            state.adamM = state.adamV = null;
+            state.adamStep = 0;
+            state.lastLoss = 0;
+            if (checkpoint != null) state.write(checkpoint);
+        }
+        return result(state);
+    }
+
+    private TunedSchedule result(TunerCheckpoint state) {
+        int k = plan.intervals();
+        double[][] ratios = new double[k][];
+        for (int i = 0; i < k - 1; i++) ratios[i] = state.done[i].clone();
+        ratios[k - 1] = new double[] {1.0};
+        Map<String, JsonElement> prov = new LinkedHashMap<>();
+        prov.put("slots", new JsonPrimitive(settings.slotsPerCall() ? "per-call" : "tied"));
+        prov.put("eta", new JsonPrimitive(settings.eta()));
+        prov.put("mode", new JsonPrimitive(settings.mode().name().toLowerCase()));
+        prov.put("lr", new JsonPrimitive(settings.lr()));
+        prov.put("iters", new JsonPrimitive(settings.iters()));
+        prov.put("batch", new JsonPrimitive(settings.batch()));
+        prov.put("seed", new JsonPrimitive(settings.seed()));
+        JsonArray losses = new JsonArray();
+        for (double l : state.finalLoss) losses.add(l);
+        prov.put("final_loss", losses);
+        prov.put("model", new JsonPrimitive(settings.model()));
+        if (settings.modelSha256() != null) prov.put("model_sha256", new JsonPrimitive(settings.modelSha256()));
+        prov.put("data", new JsonPrimitive(settings.data()));
+        double[] ts = new double[k];
+        for (int i = 0; i < k; i++) ts[i] = plan.time(i);
+        return new TunedSchedule(settings.solver(), settings.nfe(), settings.trajectory(), ts, ratios, prov);
+    }
+
+    /** SHA-256 of a file, hex. */
+    public static String sha256(Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            StringBuilder sb = new StringBuilder();
+            for (byte b : md.digest()) sb.append(String.format("%02x", b));
+            return sb.toString();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}
