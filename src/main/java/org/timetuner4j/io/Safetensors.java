@@ -273,7 +273,7 @@ public final class Safetensors {
         } catch (EOFException e) {
             throw fail(file, "header JSON ends early (truncated header?)");
         } catch (IOException | RuntimeException e) {
-            throw fail(file, "header is not valid JSON: " + gsonMessage(e));
+            throw fail(file, "header is not valid JSON: " + JsonErrors.oneLine(e));
         }
         if (!(root instanceof Map<?, ?> top)) {
             throw fail(file, "header is not a JSON object");
@@ -466,17 +466,6 @@ public final class Safetensors {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 
-    /** The first line of a Gson exception message, without its troubleshooting link. */
-    private static String gsonMessage(Throwable e) {
-        while (e.getCause() != null && e.getCause() != e) e = e.getCause();
-        String m = e.getMessage();
-        if (m == null) return e.getClass().getSimpleName();
-        int see = m.indexOf("\nSee ");
-        if (see >= 0) m = m.substring(0, see);
-        m = m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
-                .replaceAll("\\s+", " ").trim();
-        return m.length() <= 160 ? m : m.substring(0, 157) + "...";
-    }
 
     // ------------------------------------------------------------------------------------------
     // Writing

@@ -217,7 +217,7 @@ public record UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[
             root = com.google.gson.JsonParser.parseReader(r);
             if (r.peek() != JsonToken.END_DOCUMENT) throw new IllegalArgumentException("UNet config has data after the JSON object");
         } catch (JsonParseException | IOException | IllegalStateException e) {
-            throw new IllegalArgumentException("UNet config is not valid JSON: " + oneLine(e));
+            throw new IllegalArgumentException("UNet config is not valid JSON: " + org.timetuner4j.io.JsonErrors.oneLine(e));
         }
         if (!root.isJsonObject()) throw new IllegalArgumentException("UNet config is not a JSON object");
         Fields f = new Fields(root.getAsJsonObject());
@@ -257,17 +257,6 @@ public record UNetConfig(int ch, int outCh, int[] chMult, int numResBlocks, int[
         JsonArray a = new JsonArray();
         for (int x : v) a.add(x);
         return a;
-    }
-
-    private static String oneLine(Throwable e) {
-        while (e.getCause() != null && e.getCause() != e) e = e.getCause();
-        String m = e.getMessage();
-        if (m == null) return e.getClass().getSimpleName();
-        int see = m.indexOf("\nSee ");
-        if (see >= 0) m = m.substring(0, see);
-        m = m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
-                .replaceAll("\\s+", " ").trim();
-        return m.length() <= 160 ? m : m.substring(0, 157) + "...";
     }
 
     /** Field lookup over the top level, {@code model} and {@code data}, with synonyms. */

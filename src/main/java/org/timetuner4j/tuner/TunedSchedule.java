@@ -106,7 +106,7 @@ public final class TunedSchedule {
         try {
             root = JsonParser.parseString(text);
         } catch (JsonParseException e) {
-            throw new IOException(path + " is not JSON: " + jsonProblem(e));
+            throw new IOException(path + " is not JSON: " + org.timetuner4j.io.JsonErrors.oneLine(e));
         }
         try {
             if (root.isJsonArray()) {
@@ -147,14 +147,6 @@ public final class TunedSchedule {
         } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException | ClassCastException e) {
             throw new IOException(path + ": malformed τ file (" + e.getMessage() + ")");
         }
-    }
-
-    /** Gson's message without its exception class name and troubleshooting link. */
-    static String jsonProblem(Throwable e) {
-        Throwable c = e.getCause() != null ? e.getCause() : e;
-        String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
-        int see = m.indexOf(" See ");
-        return (see > 0 ? m.substring(0, see) : m).replace('\n', ' ');
     }
 
     /** Writes the file atomically (temp file + move). */

@@ -41,7 +41,7 @@ public final class TunerCheckpoint {
             if (c == null || c.settings == null || c.done == null) throw new IOException(path + " is not a tuner checkpoint");
             return c;
         } catch (JsonParseException e) {
-            throw new IOException(path + " is not a tuner checkpoint: " + TunedSchedule.jsonProblem(e));
+            throw new IOException(path + " is not a tuner checkpoint: " + org.timetuner4j.io.JsonErrors.oneLine(e));
         }
     }
 }

@@ -1,5 +1,7 @@
 package org.timetuner4j.cli;
 
+import static org.timetuner4j.testing.CliRun.run;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.timetuner4j.io.Safetensors;
@@ -24,18 +26,6 @@ class EvalCommandTest {
 
     @TempDir Path tmp;
 
-    /** Runs the CLI, returning {exit code, stderr}. */
-    private static Object[] run(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int rc = Main.run(args);
-            return new Object[] {rc, err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(old);
-        }
-    }
 
     @Test void evalWithGradientsReproducesPyTorch() throws Exception {
         Path out = tmp.resolve("out.safetensors");

@@ -1,5 +1,7 @@
 package org.timetuner4j.cli;
 
+import static org.timetuner4j.testing.CliRun.run;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.timetuner4j.io.Safetensors;
@@ -22,16 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SampleCommandTest {
     @TempDir Path tmp;
 
-    private static Object[] run(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            return new Object[] {Main.run(args), err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(old);
-        }
-    }
 
     private static String lastLine(Object[] r) {
         String[] lines = ((String) r[1]).strip().split("[\\r\\n]+");

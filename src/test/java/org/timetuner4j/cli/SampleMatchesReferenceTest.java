@@ -1,5 +1,7 @@
 package org.timetuner4j.cli;
 
+import static org.timetuner4j.testing.CliRun.run;
+
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,14 +53,4 @@ class SampleMatchesReferenceTest {
                 f.tensors().get("samples").values(), 1e-5);
     }
 
-    private static Object[] run(String... args) {
-        java.io.PrintStream old = System.err;
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            return new Object[] {Main.run(args), err.toString(java.nio.charset.StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(old);
-        }
-    }
 }

@@ -38,11 +38,7 @@ public final class Ddim implements Solver {
     @Override public String nfeRule() { return "one network call per step: steps = NFE"; }
 
     @Override public SolverPlan plan(int nfe, Trajectory trajectory, NoiseSchedule schedule) {
-        Steps.requirePositive(nfe);
-        double[] t = trajectory.times(schedule, nfe);
-        int[] slots = new int[t.length - 1];
-        java.util.Arrays.fill(slots, 1);
-        return new SolverPlan(t, slots);
+        return Steps.oneCallPerStep(nfe, trajectory, schedule);
     }
 
     /** The coefficients (x, ε̂, z) of one step from t to s. */

@@ -22,11 +22,7 @@ public final class DpmSolverPP2M implements Solver {
     @Override public String nfeRule() { return "one call per step: steps = NFE (first step, and the last when NFE < 10, first order)"; }
 
     @Override public SolverPlan plan(int nfe, Trajectory trajectory, NoiseSchedule schedule) {
-        Steps.requirePositive(nfe);
-        double[] t = trajectory.times(schedule, nfe);
-        int[] slots = new int[t.length - 1];
-        java.util.Arrays.fill(slots, 1);
-        return new SolverPlan(t, slots);
+        return Steps.oneCallPerStep(nfe, trajectory, schedule);
     }
 
     /** The order of step i of K. */

@@ -19,6 +19,16 @@ final class Steps {
         return model.predictNoise(x, tau);
     }
 
+    /** A plan with one network call per interval: NFE intervals of the trajectory. */
+    static SolverPlan oneCallPerStep(int nfe, org.timetuner4j.diffusion.Trajectory trajectory,
+                                     org.timetuner4j.diffusion.NoiseSchedule schedule) {
+        requirePositive(nfe);
+        double[] t = trajectory.times(schedule, nfe);
+        int[] slots = new int[t.length - 1];
+        java.util.Arrays.fill(slots, 1);
+        return new SolverPlan(t, slots);
+    }
+
     /** The NFE check shared by all plans. */
     static void requirePositive(int nfe) {
         if (nfe < 1) throw new IllegalArgumentException("--nfe must be >= 1, got " + nfe);

@@ -1,0 +1,24 @@
+package org.timetuner4j.testing;
+
+import org.timetuner4j.cli.Main;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/** Runs the CLI in-process and captures its exit code and standard error. */
+public final class CliRun {
+    private CliRun() {}
+
+    /** {exit code (Integer), stderr (String)}. */
+    public static Object[] run(String... args) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            return new Object[] {Main.run(args), err.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setErr(old);
+        }
+    }
+}
