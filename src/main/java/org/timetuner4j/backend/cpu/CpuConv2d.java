@@ -189,6 +189,12 @@ final class CpuConv2d {
     }
 
     static void backwardInput(float[] gout, float[] w, Dims d, float[] gx) {
+        Conv2dGeometry g0 = d.g();
+        if (g0.stride() == 1 && !d.pointwise() && Math.max(g0.padTop(), g0.padBottom()) < d.kh()
+                && Math.max(g0.padLeft(), g0.padRight()) < d.kw()) {
+            transposedForward(gout, w, d, gx);
+            return;
+        }
         int p = d.p(), k = d.k(), co = d.co(), kk = d.kh() * d.kw();
         int cb = channelBlock(d);
         int blocks = (d.ci() + cb - 1) / cb;
@@ -204,6 +210,24 @@ final class CpuConv2d {
                 col2imAdd(cols, d, n, c0, cc, gx);
             }
         });
+    }
+
+    /**
+     * For stride 1 the input gradient is itself a stride-1 convolution: of gout with the weights
+     * transposed in (out, in) and rotated by 180°, padded by kernel − 1 − the forward padding.
+     * So it runs on the fast forward path.
+     */
+    private static void transposedForward(float[] gout, float[] w, Dims d, float[] gx) {
+        int kh = d.kh(), kw = d.kw(), ci = d.ci(), co = d.co();
+        float[] flipped = new float[w.length];
+        for (int o = 0; o < co; o++)
+            for (int c = 0; c < ci; c++)
+                for (int ky = 0; ky < kh; ky++)
+                    for (int kx = 0; kx < kw; kx++)
+                        flipped[((c * co + o) * kh + (kh - 1 - ky)) * kw + (kw - 1 - kx)] = w[((o * ci + c) * kh + ky) * kw + kx];
+        Conv2dGeometry g = d.g();
+        Conv2dGeometry t = new Conv2dGeometry(1, kh - 1 - g.padTop(), kh - 1 - g.padBottom(), kw - 1 - g.padLeft(), kw - 1 - g.padRight());
+        forward(gout, flipped, null, new Dims(d.n(), co, d.ho(), d.wo(), ci, kh, kw, d.h(), d.w(), t), gx);
     }
 
     static void backwardWeight(float[] x, float[] gout, Dims d, float[] gw) {

@@ -44,6 +44,37 @@ class CpuKernelsTest {
             }
     }
 
+    @Test void inputGradientMatchesDirectFormula() {
+        Random r = new Random(4);
+        Conv2dGeometry[] geoms = {Conv2dGeometry.of(1, 1), new Conv2dGeometry(1, 0, 2, 1, 0), Conv2dGeometry.of(2, 1),
+                new Conv2dGeometry(2, 0, 1, 0, 1), Conv2dGeometry.of(1, 0)};
+        int[][] cases = {{2, 5, 9, 7, 6, 3}, {1, 3, 6, 6, 4, 1}, {2, 33, 10, 10, 20, 3}};
+        for (int[] cs : cases)
+            for (Conv2dGeometry g : geoms) {
+                int n = cs[0], ci = cs[1], h = cs[2], w = cs[3], co = cs[4], k = cs[5];
+                int ho = g.outHeight(h, k), wo = g.outWidth(w, k);
+                float[] gout = Check.randomArray(r, n * co * ho * wo, 1), wt = Check.randomArray(r, co * ci * k * k, 1);
+                float[] got = be.conv2dBackwardInput(be.fromHost(gout, Shape.of(n, co, ho, wo)), be.fromHost(wt, Shape.of(co, ci, k, k)),
+                        g, Shape.of(n, ci, h, w)).toArray();
+                double[] ref = new double[n * ci * h * w];
+                for (int in = 0; in < n; in++)
+                    for (int o = 0; o < co; o++)
+                        for (int oy = 0; oy < ho; oy++)
+                            for (int ox = 0; ox < wo; ox++)
+                                for (int c = 0; c < ci; c++)
+                                    for (int ky = 0; ky < k; ky++)
+                                        for (int kx = 0; kx < k; kx++) {
+                                            int iy = oy * g.stride() + ky - g.padTop(), ix = ox * g.stride() + kx - g.padLeft();
+                                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                            ref[((in * ci + c) * h + iy) * w + ix] +=
+                                                    (double) gout[((in * co + o) * ho + oy) * wo + ox] * wt[((o * ci + c) * k + ky) * k + kx];
+                                        }
+                float[] rf = new float[ref.length];
+                for (int i = 0; i < rf.length; i++) rf[i] = (float) ref[i];
+                Check.maxRelative("conv grad input " + java.util.Arrays.toString(cs) + " " + g, got, rf, 1e-5);
+            }
+    }
+
     /** PyTorch 2.13 CPU values of the ddim embedding (UNet spec §1.3, ch = 128). */
     @Test void timestepEmbeddingMatchesPyTorchValues() {
         float[] f = CpuTimestepEmbedding.frequencies(128);
