@@ -1,0 +1,74 @@
+// Group normalisation over the (C/G)·H·W values of each (sample, group), biased variance, then
+// y = x·a + b per channel with a = rstd·γ, b = β − a·μ (PyTorch's form; the CPU backend's
+// rounding). Statistics in double (two passes: mean, then squared deviations).
+#include "common.cuh"
+
+// One block per (n, g): writes y, mean[ng], rstd[ng].
+extern "C" __global__ void group_norm_fwd(float* y, float* mean, float* rstd, const float* x,
+                                          const float* gamma, const float* beta, int c, int hw, int groups, float eps) {
+    __shared__ double sh[THREADS];
+    int ng = blockIdx.x, g = ng % groups, cpg = c / groups, m = cpg * hw;
+    const float* xs = x + (long long)ng * m;
+    float* ys = y + (long long)ng * m;
+    double s = 0;
+    for (int i = threadIdx.x; i < m; i += THREADS) s += xs[i];
+    double mu = block_sum(s, sh) / m;
+    double s2 = 0;
+    for (int i = threadIdx.x; i < m; i += THREADS) {
+        double d = xs[i] - mu;
+        s2 += d * d;
+    }
+    double var = block_sum(s2, sh) / m;
+    float fm = (float)mu;
+    float fr = (float)(1.0 / sqrt(var + (double)eps));
+    if (threadIdx.x == 0) { mean[ng] = fm; rstd[ng] = fr; }
+    for (int i = threadIdx.x; i < m; i += THREADS) {
+        int ch = g * cpg + i / hw;
+        float a = __fmul_rn(fr, gamma[ch]);
+        float b = __fsub_rn(beta[ch], __fmul_rn(a, fm));
+        ys[i] = __fadd_rn(__fmul_rn(xs[i], a), b);
+    }
+}
+
+// One block per (n, g): gx = r·(gx̂ − mean(gx̂) − x̂·mean(gx̂·x̂)) with gx̂ = gy·γ, x̂ = (x − μ)·r.
+extern "C" __global__ void group_norm_bwd_input(float* gx, const float* gy, const float* x, const float* gamma,
+                                                const float* mean, const float* rstd, int c, int hw, int groups) {
+    __shared__ double sh[THREADS];
+    int ng = blockIdx.x, g = ng % groups, cpg = c / groups, m = cpg * hw;
+    long long base = (long long)ng * m;
+    double mu = mean[ng], r = rstd[ng];
+    double sg = 0, sgx = 0;
+    for (int i = threadIdx.x; i < m; i += THREADS) {
+        double gh = gy[base + i] * (double)gamma[g * cpg + i / hw];
+        sg += gh;
+        sgx += gh * (x[base + i] - mu) * r;
+    }
+    double meanG = block_sum(sg, sh) / m;
+    double meanGX = block_sum(sgx, sh) / m;
+    for (int i = threadIdx.x; i < m; i += THREADS) {
+        double xh = (x[base + i] - mu) * r;
+        double gh = gy[base + i] * (double)gamma[g * cpg + i / hw];
+        gx[base + i] = (float)(r * (gh - meanG - xh * meanGX));
+    }
+}
+
+// One block per channel: gγ = Σ gy·x̂, gβ = Σ gy over samples and positions.
+extern "C" __global__ void group_norm_bwd_affine(float* ggamma, float* gbeta, const float* gy, const float* x,
+                                                 const float* mean, const float* rstd, int n, int c, int hw, int groups) {
+    __shared__ double sh[THREADS];
+    int ch = blockIdx.x, g = ch / (c / groups);
+    double sg = 0, sgx = 0;
+    for (int i = 0; i < n; i++) {
+        int ng = i * groups + g;
+        double mu = mean[ng], r = rstd[ng];
+        long long off = ((long long)i * c + ch) * hw;
+        for (int j = threadIdx.x; j < hw; j += THREADS) {
+            double v = gy[off + j];
+            sg += v;
+            sgx += v * (x[off + j] - mu) * r;
+        }
+    }
+    sg = block_sum(sg, sh);
+    sgx = block_sum(sgx, sh);
+    if (threadIdx.x == 0) { ggamma[ch] = (float)sgx; gbeta[ch] = (float)sg; }
+}
