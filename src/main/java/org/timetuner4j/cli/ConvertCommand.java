@@ -12,11 +12,14 @@ import java.util.concurrent.Callable;
 
 /** Checkpoint in, engine model file out. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a checkpoint into an engine model file (safetensors, ddim key names, config in metadata).",
-                "Reads torch.save files (.pth .pt .ckpt .bin; zip and legacy formats), .safetensors, and diffusers",
-                "folders (config.json + diffusion_pytorch_model.{safetensors,bin}). Accepts a bare state dict,",
-                "{\"state_dict\": ...}, ddim's [model, optimizer, epoch, step, ema] list, and 'module.' prefixes.",
-                "Pickles are read by a whitelist unpickler: only tensors, storages and plain containers are built."})
+        description = {"Convert a checkpoint into an engine model file",
+                "(safetensors, ddim key names, UNet config in the metadata).",
+                "Reads torch.save files (.pth .pt .ckpt .bin; zip and legacy formats),",
+                ".safetensors, and diffusers folders (config.json +",
+                "diffusion_pytorch_model.{safetensors,bin}). Finds the weights in a bare",
+                "state dict, {'state_dict': ...}, or ddim's [model, optimizer, epoch,",
+                "step, ema] list, and strips 'module.' prefixes. Pickles are read by a",
+                "whitelist unpickler that only builds tensors and plain containers."})
 final class ConvertCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
 

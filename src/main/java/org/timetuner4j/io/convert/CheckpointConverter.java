@@ -27,10 +27,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -425,7 +427,7 @@ public final class CheckpointConverter {
     }
 
     /** The layout the keys are in, or null when neither is recognisable. */
-    static Layout detect(java.util.Set<String> keys) {
+    static Layout detect(Set<String> keys) {
         boolean ddim = keys.contains("temb.dense.0.weight") || keys.stream().anyMatch(k -> k.startsWith("down.") && k.contains(".block."));
         boolean diffusers = keys.contains("time_embedding.linear_1.weight")
                 || keys.stream().anyMatch(k -> k.startsWith("down_blocks.") || k.startsWith("mid_block."));
@@ -437,7 +439,7 @@ public final class CheckpointConverter {
         return ddim ? Layout.DDIM : diffusers ? Layout.DIFFUSERS : null;
     }
 
-    private static String firstKeys(java.util.Collection<String> keys) {
+    private static String firstKeys(Collection<String> keys) {
         List<String> l = keys.stream().limit(4).map(k -> "'" + Py.clean(k) + "'").collect(Collectors.toList());
         if (keys.size() > 4) l.add("...");
         return l.isEmpty() ? "none" : String.join(", ", l);
