@@ -2,6 +2,8 @@ package org.timetuner4j.cli;
 
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.backend.cuda.CudaBackend;
+import org.timetuner4j.backend.cuda.CudaRuntime;
 
 /** --device: which backend runs the work. */
 final class Devices {
@@ -9,9 +11,20 @@ final class Devices {
 
     static Backend select(String device) {
         return switch (device) {
-            case "cpu", "auto" -> CpuBackend.INSTANCE;
-            case "cuda" -> throw new IllegalArgumentException("--device cuda: the CUDA backend is not part of this build yet; use cpu");
+            case "cpu" -> CpuBackend.INSTANCE;
+            case "auto" -> CudaRuntime.available() && CudaBackend.usable() ? CudaBackend.instance() : CpuBackend.INSTANCE;
+            case "cuda" -> cuda();
             default -> throw new IllegalArgumentException("--device must be cpu, cuda or auto, got '" + device + "'");
         };
+    }
+
+    private static Backend cuda() {
+        if (!CudaRuntime.available())
+            throw new IllegalArgumentException("--device cuda: CUDA is not available (" + CudaRuntime.reason() + "); use --device cpu");
+        try {
+            return CudaBackend.instance();
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("--device cuda: " + e.getMessage() + "; use --device cpu");
+        }
     }
 }

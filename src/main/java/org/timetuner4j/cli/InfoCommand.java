@@ -3,6 +3,9 @@ package org.timetuner4j.cli;
 import jdk.incubator.vector.FloatVector;
 import org.timetuner4j.backend.cpu.CpuFeatures;
 import org.timetuner4j.backend.cpu.Parallel;
+import org.timetuner4j.backend.cuda.CudaBackend;
+import org.timetuner4j.backend.cuda.CudaRuntime;
+import org.timetuner4j.backend.cuda.Kernel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -20,6 +23,30 @@ final class InfoCommand implements Runnable {
         System.out.println("  vector width   " + FloatVector.SPECIES_PREFERRED.length() + " floats (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit)");
         System.out.println("  hardware FMA   " + (CpuFeatures.hasFma() ? "yes" : "no (multiply-add path)"));
         System.out.println("  max heap       " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
-        System.out.println("backend cuda: not available (the CUDA backend is not part of this build yet)");
+        printCuda();
+    }
+
+    /** The CUDA lines: driver and device, kernels, cuBLAS, cuDNN; each with why not when it is not there. */
+    private static void printCuda() {
+        if (!CudaRuntime.available()) {
+            System.out.println("backend cuda: not available (" + CudaRuntime.reason() + ")");
+            System.out.println("  cuBLAS         " + CudaBackend.cublasLibraryStatus());
+            System.out.println("  cuDNN          " + CudaBackend.cudnnStatus());
+            return;
+        }
+        CudaRuntime.DeviceInfo d = CudaRuntime.device().orElseThrow();
+        CudaBackend be;
+        try {
+            be = CudaBackend.instance();
+        } catch (IllegalStateException e) {
+            System.out.println("backend cuda: not available (" + e.getMessage() + ")");
+            System.out.println("  device         " + d.describe());
+            return;
+        }
+        System.out.println("backend cuda: available");
+        System.out.println("  device         " + d.describe());
+        System.out.println("  kernels        " + Kernel.values().length + " PTX kernels loaded (JIT by the driver)");
+        System.out.println("  cuBLAS         " + be.cublasStatus());
+        System.out.println("  cuDNN          " + CudaBackend.cudnnStatus());
     }
 }
