@@ -2,7 +2,6 @@ package org.timetuner4j.cli;
 
 import org.timetuner4j.autograd.Tape;
 import org.timetuner4j.backend.Backend;
-import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.io.ModelFile;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.SafetensorsFile;
@@ -42,6 +41,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--grad", description = "Also compute grad_x and grad_t for the cotangent gout.")
     boolean grad;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or auto (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Override public Integer call() throws Exception {
         common.apply();
         if (!Files.isRegularFile(input)) throw new IllegalArgumentException("input file not found: " + input);
@@ -49,7 +51,7 @@ final class EvalCommand implements Callable<Integer> {
         TensorData x = require(in, "x");
         TensorData t = require(in, "t");
         if (x.rank() != 4) throw new IllegalArgumentException("x must be [N,C,H,W], got " + TensorData.shapeString(x.shape()));
-        Backend be = CpuBackend.INSTANCE;
+        Backend be = Devices.select(device);
         ModelFile.Loaded loaded = ModelFile.load(model, be, x.dim(2));
         UNet unet = loaded.unet();
         unet.train(false);

@@ -75,18 +75,20 @@ final class CpuConv2d {
     /** Adds the column matrix rows of channels [c0, c0+cc) (all P columns) back into image n. */
     static void col2imAdd(float[] cols, Dims d, int n, int c0, int cc, float[] gx) {
         int s = d.g().stride(), pt = d.g().padTop(), pl = d.g().padLeft();
+        int w = d.w(), h = d.h(), wo = d.wo(), ho = d.ho();
         int idx = 0;
         for (int c = c0; c < c0 + cc; c++) {
-            int plane = (n * d.ci() + c) * d.h() * d.w();
+            int plane = (n * d.ci() + c) * h * w;
             for (int ky = 0; ky < d.kh(); ky++) {
                 for (int kx = 0; kx < d.kw(); kx++) {
-                    for (int oy = 0; oy < d.ho(); oy++) {
+                    // output columns whose input column ox·s + kx − pl lies inside [0, w)
+                    int oxLo = Math.max(0, ceilDiv(pl - kx, s));
+                    int oxHi = Math.max(oxLo, Math.min(wo, ceilDiv(w + pl - kx, s)));
+                    for (int oy = 0; oy < ho; oy++, idx += wo) {
                         int iy = oy * s + ky - pt;
-                        boolean rowIn = iy >= 0 && iy < d.h();
-                        for (int ox = 0; ox < d.wo(); ox++, idx++) {
-                            int ix = ox * s + kx - pl;
-                            if (rowIn && ix >= 0 && ix < d.w()) gx[plane + iy * d.w() + ix] += cols[idx];
-                        }
+                        if (iy < 0 || iy >= h) continue;
+                        int dst = plane + iy * w + oxLo * s + kx - pl;
+                        for (int ox = oxLo; ox < oxHi; ox++, dst += s) gx[dst] += cols[idx + ox];
                     }
                 }
             }
