@@ -73,7 +73,7 @@ public final class CpuBackend implements Backend {
     // ---- element-wise ----
     private Tensor binary(Tensor a, Tensor b, CpuElementwise.BinaryOp op) {
         requireCpu(a, b);
-        Shape out = CpuElementwise.broadcastShape(a.shape(), b.shape());
+        Shape out = org.timetuner4j.backend.Broadcast.shape(a.shape(), b.shape());
         float[] o = alloc(out.numel());
         CpuElementwise.binary(data(a), a.shape(), data(b), b.shape(), o, out, op);
         return wrap(o, out);

@@ -3,6 +3,7 @@ package org.timetuner4j.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.timetuner4j.backend.Broadcast;
 import org.timetuner4j.tensor.Shape;
 
 /** Element-wise kernels with numpy broadcasting (rank <= 4), SiLU and their backwards. */
@@ -16,40 +17,6 @@ final class CpuElementwise {
         float apply(float a, float b);
     }
 
-    /** The broadcast shape of a and b, or an error naming both. */
-    static Shape broadcastShape(Shape a, Shape b) {
-        int rank = Math.max(a.rank(), b.rank());
-        int[] out = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            int da = i < rank - a.rank() ? 1 : a.dim(i - (rank - a.rank()));
-            int db = i < rank - b.rank() ? 1 : b.dim(i - (rank - b.rank()));
-            if (da != db && da != 1 && db != 1)
-                throw new IllegalArgumentException("shapes " + a + " and " + b + " do not broadcast");
-            out[i] = da == 1 ? db : da;
-        }
-        return Shape.of(out);
-    }
-
-    /** Strides of {@code s} right-aligned to rank 4 against {@code out}, 0 where broadcast. */
-    static int[] stridesFor(Shape s, Shape out) {
-        int[] st = new int[4];
-        int off = 4 - out.rank();
-        int sOff = out.rank() - s.rank();
-        for (int i = 0; i < out.rank(); i++) {
-            int si = i - sOff;
-            int d = si < 0 ? 1 : s.dim(si);
-            st[off + i] = (d == 1 && out.dim(i) != 1) || si < 0 ? 0 : s.stride(si);
-        }
-        return st;
-    }
-
-    static int[] dims4(Shape out) {
-        if (out.rank() > 4) throw new IllegalArgumentException("broadcasting supports rank <= 4, got " + out);
-        int[] d = {1, 1, 1, 1};
-        for (int i = 0; i < out.rank(); i++) d[4 - out.rank() + i] = out.dim(i);
-        return d;
-    }
-
     static void binary(float[] a, Shape sa, float[] b, Shape sb, float[] out, Shape so, BinaryOp op) {
         int n = so.numel();
         if (sa.equals(so) && sb.equals(so)) {
@@ -58,8 +25,8 @@ final class CpuElementwise {
             });
             return;
         }
-        int[] d = dims4(so);
-        int[] stA = stridesFor(sa, so), stB = stridesFor(sb, so);
+        int[] d = Broadcast.dims4(so);
+        int[] stA = Broadcast.strides4(sa, so), stB = Broadcast.strides4(sb, so);
         int outer = d[0] * d[1] * d[2];
         int inner = d[3];
         Parallel.forRange(outer, Math.max(1, (1 << 14) / Math.max(1, inner)), (from, to) -> {
@@ -77,10 +44,10 @@ final class CpuElementwise {
     /** Sums g (of shape gs) into a tensor of shape target (whose broadcast produced gs). */
     static float[] sumToShape(float[] g, Shape gs, Shape target) {
         if (gs.equals(target)) return g.clone();
-        Shape check = broadcastShape(target, gs);
+        Shape check = Broadcast.shape(target, gs);
         if (!check.equals(gs)) throw new IllegalArgumentException("cannot reduce " + gs + " to " + target);
-        int[] d = dims4(gs);
-        int[] st = stridesFor(target, gs);
+        int[] d = Broadcast.dims4(gs);
+        int[] st = Broadcast.strides4(target, gs);
         double[] acc = new double[target.numel()];
         int idx = 0;
         for (int i0 = 0; i0 < d[0]; i0++)

@@ -34,6 +34,7 @@ import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 import org.timetuner4j.backend.Backend;
+import org.timetuner4j.backend.Broadcast;
 import org.timetuner4j.backend.Conv2dGeometry;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Shape;

@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.timetuner4j.backend.Broadcast;
 import org.timetuner4j.tensor.Shape;
 
 /** CPU-side checks of the launch shapes, the allocator and the broadcasting helpers (no GPU). */

@@ -1,15 +1,15 @@
-package org.timetuner4j.backend.cuda;
+package org.timetuner4j.backend;
 
 import org.timetuner4j.tensor.Shape;
 
 /**
- * Numpy broadcasting (rank <= 4) as the kernels see it: shapes right-aligned to rank 4, strides
+ * Numpy broadcasting (rank <= 4) as every backend's kernels see it: shapes right-aligned to rank 4, strides
  * 0 along broadcast dimensions, and the dimensions a gradient is summed over.
  */
-final class Broadcast {
+public final class Broadcast {
     private Broadcast() {}
 
-    static Shape shape(Shape a, Shape b) {
+    public static Shape shape(Shape a, Shape b) {
         int rank = Math.max(a.rank(), b.rank());
         int[] out = new int[rank];
         for (int i = 0; i < rank; i++) {
@@ -23,7 +23,7 @@ final class Broadcast {
     }
 
     /** {@code s}'s dims right-aligned to rank 4 (leading 1s). */
-    static int[] dims4(Shape s) {
+    public static int[] dims4(Shape s) {
         if (s.rank() > 4) throw new IllegalArgumentException("broadcasting supports rank <= 4, got " + s);
         int[] d = {1, 1, 1, 1};
         for (int i = 0; i < s.rank(); i++) d[4 - s.rank() + i] = s.dim(i);
@@ -31,7 +31,7 @@ final class Broadcast {
     }
 
     /** Element strides of {@code s} inside the rank-4 output {@code out}, 0 where broadcast. */
-    static int[] strides4(Shape s, Shape out) {
+    public static int[] strides4(Shape s, Shape out) {
         int[] d = dims4(s), o = dims4(out), st = new int[4];
         int stride = 1;
         for (int k = 3; k >= 0; k--) {
@@ -42,7 +42,7 @@ final class Broadcast {
     }
 
     /** Bit k set when dimension k (of 4) of {@code g} is summed away to reach {@code target}. */
-    static int reducedMask(Shape g, Shape target) {
+    public static int reducedMask(Shape g, Shape target) {
         int[] d = dims4(g), t = dims4(target);
         int mask = 0;
         for (int k = 0; k < 4; k++) if (t[k] != d[k]) mask |= 1 << k;
@@ -50,7 +50,7 @@ final class Broadcast {
     }
 
     /** How many values of g each target element sums. */
-    static int reducedCount(Shape g, int mask) {
+    public static int reducedCount(Shape g, int mask) {
         int[] d = dims4(g);
         int c = 1;
         for (int k = 0; k < 4; k++) if ((mask & (1 << k)) != 0) c *= d[k];
