@@ -2,6 +2,7 @@ package org.timetuner4j.diffusion;
 
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.diffusion.solvers.Ratios;
 import org.timetuner4j.diffusion.solvers.Solver;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 import org.timetuner4j.diffusion.solvers.Solvers;
@@ -94,12 +95,7 @@ public final class Sampler {
 
     /** The ratio tensors of interval i (one scalar per slot). */
     private Tensor[] ratioTensors(int i) {
-        Tensor[] out = new Tensor[plan.slots(i)];
-        for (int k = 0; k < out.length; k++) {
-            double r = ratios[i].length == 1 ? ratios[i][0] : ratios[i][k];
-            out[k] = backend.fromHost(new float[] {(float) r}, Shape.scalar());
-        }
-        return out;
+        return Ratios.perSlot(Ratios.scalars(backend, ratios[i]), plan.slots(i));
     }
 
     /** Samples one batch from x_T; sample k of the batch is sample firstSample + k of the run. */

@@ -7,10 +7,10 @@ import org.timetuner4j.diffusion.NoisePredictor;
 import org.timetuner4j.diffusion.NoiseSchedule;
 import org.timetuner4j.diffusion.NoiseSource;
 import org.timetuner4j.diffusion.solvers.Solver;
+import org.timetuner4j.diffusion.solvers.Ratios;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 import org.timetuner4j.diffusion.solvers.Stepper;
 import org.timetuner4j.tensor.Scope;
-import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
 
 /**
@@ -38,25 +38,6 @@ public final class TunerObjective {
         this.backend = backend;
     }
 
-    private Tensor times(int b, double t) {
-        float[] v = new float[b];
-        java.util.Arrays.fill(v, (float) t);
-        return backend.fromHost(v, Shape.of(b));
-    }
-
-    private Tensor[] constants(double[] r) {
-        Tensor[] out = new Tensor[r.length];
-        for (int k = 0; k < r.length; k++) out[k] = backend.fromHost(new float[] {(float) r[k]}, Shape.scalar());
-        return out;
-    }
-
-    /** Ratio tensors of interval i for each of its slots (a tied entry serves every slot). */
-    private Tensor[] perSlot(int interval, Tensor[] ratios) {
-        Tensor[] out = new Tensor[plan.slots(interval)];
-        for (int k = 0; k < out.length; k++) out[k] = ratios[ratios.length == 1 ? 0 : k];
-        return out;
-    }
-
     /** x0 noised to time t: α_t x0 + σ_t z. */
     private Tensor noised(Tensor x0, Tensor z, double t) {
         NoiseSchedule s = model.schedule();
@@ -79,7 +60,7 @@ public final class TunerObjective {
                 Tensor x = noised(x0, z, sch.tMax());
                 for (int j = 0; j < i; j++) {
                     try (Scope step = Scope.open()) {
-                        x = step.keep(stepper.step(j, x, perSlot(j, constants(previous[j]))));
+                        x = step.keep(stepper.step(j, x, Ratios.perSlot(Ratios.scalars(backend, previous[j]), plan.slots(j))));
                     }
                 }
                 xt = x;
@@ -87,16 +68,15 @@ public final class TunerObjective {
                 xt = noised(x0, z, plan.time(i));
                 if (solver.isMultistep() && i > 0) {
                     // the history m_{i−1}: evaluated at x_{t_{i−1}} built from the same x0 and z
-                    stepper.step(i - 1, noised(x0, z, plan.time(i - 1)), perSlot(i - 1, constants(previous[i - 1])));
+                    stepper.step(i - 1, noised(x0, z, plan.time(i - 1)), Ratios.perSlot(Ratios.scalars(backend, previous[i - 1]), plan.slots(i - 1)));
                 }
             }
-            Tensor epsT = model.predictNoise(xt, times(b, plan.time(i)));
-            Tensor[] ratios = new Tensor[r.length];
-            for (int k = 0; k < r.length; k++)
-                ratios[k] = backend.fromHost(new float[] {(float) r[k]}, Shape.scalar()).requiresGrad(true);
+            Tensor epsT = model.predictNoise(xt, Ratios.times(backend, b, plan.time(i)));
+            Tensor[] ratios = Ratios.scalars(backend, r);
+            for (Tensor t : ratios) t.requiresGrad(true);
             try (Tape tape = Tape.record()) {
-                Tensor xPrev = stepper.step(i, xt, perSlot(i, ratios));
-                Tensor epsPrev = model.predictNoise(xPrev, times(b, plan.time(i + 1)));
+                Tensor xPrev = stepper.step(i, xt, Ratios.perSlot(ratios, plan.slots(i)));
+                Tensor epsPrev = model.predictNoise(xPrev, Ratios.times(backend, b, plan.time(i + 1)));
                 Tensor loss = Ops.scale(Ops.sumOfSquares(Ops.sub(epsT, epsPrev)), 1f / b);
                 tape.backward(loss);
                 double[] g = new double[r.length];

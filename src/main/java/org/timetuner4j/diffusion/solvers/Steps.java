@@ -2,7 +2,6 @@ package org.timetuner4j.diffusion.solvers;
 
 import org.timetuner4j.autograd.Ops;
 import org.timetuner4j.diffusion.NoisePredictor;
-import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
 
 /** Shared pieces of the solvers. */
@@ -11,10 +10,7 @@ final class Steps {
 
     /** ε_θ(x, r·t) for every sample: the tuned network call of a slot. */
     static Tensor epsAt(NoisePredictor model, Tensor x, double t, Tensor ratio) {
-        int b = x.dim(0);
-        float[] tv = new float[b];
-        java.util.Arrays.fill(tv, (float) t);
-        Tensor times = x.backend().fromHost(tv, Shape.of(b));
+        Tensor times = Ratios.times(x.backend(), x.dim(0), t);
         Tensor tau = ratio == null ? times : Ops.mul(times, ratio);
         return model.predictNoise(x, tau);
     }
