@@ -176,7 +176,8 @@ public final class UNet extends Module {
      */
     public void initialize(long seed) {
         long offset = 0;
-        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
+        Map<String, Parameter> params = namedParameters();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Parameter p = e.getValue();
             Shape s = p.shape();
             boolean norm = e.getKey().contains("norm");
@@ -185,7 +186,7 @@ public final class UNet extends Module {
                 value = backend.affine(backend.zeros(s), 0f, e.getKey().endsWith("weight") ? 1f : 0f);
             } else {
                 Parameter w = e.getKey().endsWith(".bias")
-                        ? namedParameters().get(e.getKey().substring(0, e.getKey().length() - 4) + "weight") : p;
+                        ? params.get(e.getKey().substring(0, e.getKey().length() - 4) + "weight") : p;
                 int fanIn = w.shape().numel() / w.shape().dim(0);
                 float bound = (float) (1.0 / Math.sqrt(fanIn));
                 try (Scope tmp = Scope.open()) {
