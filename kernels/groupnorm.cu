@@ -1,11 +1,21 @@
 // Group normalisation over the (C/G)·H·W values of each (sample, group), biased variance, then
 // y = x·a + b per channel with a = rstd·γ, b = β − a·μ (PyTorch's form; the CPU backend's
-// rounding). Statistics in double (two passes: mean, then squared deviations).
+// rounding). Statistics in double (two passes: mean, then squared deviations). With `silu`
+// set the forward writes silu(y) instead (the UNet's norm+swish pairs in one pass), and
+// group_norm_silu_grad turns the gradient w.r.t. silu(y) into the gradient w.r.t. y, after
+// which the plain backward kernels apply.
 #include "common.cuh"
 
-// One block per (n, g): writes y, mean[ng], rstd[ng].
+// y·sigmoid(y): the sigmoid in double, rounded to float, then the float product (as silu_fwd).
+__device__ __forceinline__ float silu_of(float v) {
+    float s = (float)(1.0 / (1.0 + exp(-(double)v)));
+    return __fmul_rn(v, s);
+}
+
+// One block per (n, g): writes y (or silu(y)), mean[ng], rstd[ng].
 extern "C" __global__ void group_norm_fwd(float* y, float* mean, float* rstd, const float* x,
-                                          const float* gamma, const float* beta, int c, int hw, int groups, float eps) {
+                                          const float* gamma, const float* beta, int c, int hw, int groups, float eps,
+                                          int silu) {
     __shared__ double sh[THREADS];
     int ng = blockIdx.x, g = ng % groups, cpg = c / groups, m = cpg * hw;
     const float* xs = x + (long long)ng * m;
@@ -26,7 +36,26 @@ extern "C" __global__ void group_norm_fwd(float* y, float* mean, float* rstd, co
         int ch = g * cpg + i / hw;
         float a = __fmul_rn(fr, gamma[ch]);
         float b = __fsub_rn(beta[ch], __fmul_rn(a, fm));
-        ys[i] = __fadd_rn(__fmul_rn(xs[i], a), b);
+        float v = __fadd_rn(__fmul_rn(xs[i], a), b);
+        ys[i] = silu ? silu_of(v) : v;
+    }
+}
+
+// Grid-stride over n·c·hw: gz = gs·s·(1 + z·(1 − s)) with z = x·a + b recomputed exactly as the
+// forward did and s = sigmoid(z), in double.
+extern "C" __global__ void group_norm_silu_grad(float* gz, const float* gs, const float* x, const float* gamma,
+                                                const float* beta, const float* mean, const float* rstd,
+                                                int c, int hw, int groups, long long total) {
+    int cpg = c / groups;
+    GRID_STRIDE(i, total) {
+        long long nc = i / hw;
+        int ch = (int)(nc % c);
+        long long ng = nc / c * groups + ch / cpg;
+        float a = __fmul_rn(rstd[ng], gamma[ch]);
+        float b = __fsub_rn(beta[ch], __fmul_rn(a, mean[ng]));
+        double z = __fadd_rn(__fmul_rn(x[i], a), b);
+        double s = 1.0 / (1.0 + exp(-z));
+        gz[i] = (float)(gs[i] * s * (1.0 + z * (1.0 - s)));
     }
 }
 

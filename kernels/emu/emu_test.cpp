@@ -170,7 +170,7 @@ static void test_group_norm() {
     for (auto& v : x) v = v * 3 + 5;  // offset: the variance must not cancel
     std::vector<float> y(x.size()), mean(n * groups), rstd(n * groups), gx(x.size()), gg(c), gb(c);
     emu_launch(dim3(n * groups), dim3(THREADS), [&] {
-        group_norm_fwd(y.data(), mean.data(), rstd.data(), x.data(), gamma.data(), beta.data(), c, hw, groups, 1e-6f); });
+        group_norm_fwd(y.data(), mean.data(), rstd.data(), x.data(), gamma.data(), beta.data(), c, hw, groups, 1e-6f, 0); });
     emu_launch(dim3(n * groups), dim3(THREADS), [&] {
         group_norm_bwd_input(gx.data(), gy.data(), x.data(), gamma.data(), mean.data(), rstd.data(), c, hw, groups); });
     emu_launch(dim3(c), dim3(THREADS), [&] {
@@ -204,6 +204,22 @@ static void test_group_norm() {
     check("group norm bwd input", gx, wgx, 1e-4);
     check("group norm bwd gamma", gg, wgg);
     check("group norm bwd beta", gb, wgb);
+
+    // silu(group norm): forward against silu of the plain forward's output, gradient through silu'
+    std::vector<float> ys(x.size()), gz(x.size());
+    emu_launch(dim3(n * groups), dim3(THREADS), [&] {
+        group_norm_fwd(ys.data(), mean.data(), rstd.data(), x.data(), gamma.data(), beta.data(), c, hw, groups, 1e-6f, 1); });
+    emu_launch(dim3(blocks((long long)x.size())), dim3(THREADS), [&] {
+        group_norm_silu_grad(gz.data(), gy.data(), x.data(), gamma.data(), beta.data(), mean.data(), rstd.data(), c, hw, groups,
+                             (long long)x.size()); });
+    std::vector<double> wys(x.size()), wgz(x.size());
+    for (size_t i = 0; i < x.size(); i++) {
+        double z = wy[i], sg = 1 / (1 + std::exp(-z));
+        wys[i] = z * sg;
+        wgz[i] = gy[i] * sg * (1 + z * (1 - sg));
+    }
+    check("group norm + silu fwd", ys, wys);
+    check("group norm + silu grad", gz, wgz);
 }
 
 static void test_softmax() {

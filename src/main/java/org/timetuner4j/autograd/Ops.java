@@ -139,6 +139,18 @@ public final class Ops {
         return y;
     }
 
+    /** silu(groupNorm(x)) as one op: one pass forward, and no normalised tensor kept for backward. */
+    public static Tensor groupNormSilu(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        Backend be = x.backend();
+        Tensor[] r = be.groupNormSiluForward(x, gamma, beta, groups, eps);
+        Tensor y = r[0], mean = r[1], rstd = r[2];
+        Tape.record(y, g -> {
+            Tensor[] gr = be.groupNormSiluBackward(g, x, gamma, beta, mean, rstd, groups);
+            return new Tensor[] {wants(x) ? gr[0] : null, wants(gamma) ? gr[1] : null, wants(beta) ? gr[2] : null};
+        }, in(x, gamma, beta), mean, rstd);
+        return y;
+    }
+
     // ---------------------------------------------------------------- layout and resampling
 
     public static Tensor concatChannels(Tensor a, Tensor b) {

@@ -74,6 +74,15 @@ public interface Backend {
     /** Returns {grad x, grad gamma, grad beta}. */
     Tensor[] groupNormBackward(Tensor gradOut, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, int groups);
 
+    /** silu(groupNorm(x)) in one pass (the UNet's norm-then-swish); returns {y, mean, rstd}. */
+    Tensor[] groupNormSiluForward(Tensor x, Tensor gamma, Tensor beta, int groups, float eps);
+
+    /**
+     * Returns {grad x, grad gamma, grad beta} of silu(groupNorm(x)); the normalised values are
+     * recomputed from x, mean and rstd, so the forward keeps no pre-activation tensor.
+     */
+    Tensor[] groupNormSiluBackward(Tensor gradOut, Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor rstd, int groups);
+
     // ---- layout and resampling ----
     Tensor concatChannels(Tensor a, Tensor b);
 

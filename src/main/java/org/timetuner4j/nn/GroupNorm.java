@@ -26,4 +26,9 @@ public final class GroupNorm extends Module {
     public Tensor forward(Tensor x) {
         return Ops.groupNorm(x, weight.value(), bias.value(), groups, eps);
     }
+
+    /** silu(forward(x)), fused. */
+    public Tensor forwardSilu(Tensor x) {
+        return Ops.groupNormSilu(x, weight.value(), bias.value(), groups, eps);
+    }
 }

@@ -32,10 +32,10 @@ public final class ResnetBlock extends Module {
 
     public Tensor forward(Tensor x, Tensor temb) {
         try (Scope scope = Scope.open()) {
-            Tensor h = conv1.forward(Ops.silu(norm1.forward(x)));
+            Tensor h = conv1.forward(norm1.forwardSilu(x));
             Tensor t = tembProj.forward(Ops.silu(temb));
             h = Ops.add(h, Ops.reshape(t, org.timetuner4j.tensor.Shape.of(t.dim(0), t.dim(1), 1, 1)));
-            h = Ops.silu(norm2.forward(h));
+            h = norm2.forwardSilu(h);
             if (isTraining() && dropout > 0f) h = Ops.dropout(h, dropout, rng.seed(), rng.take(h.numel()));
             h = conv2.forward(h);
             Tensor skip = ninShortcut != null ? ninShortcut.forward(x) : x;

@@ -165,7 +165,7 @@ public final class UNet extends Module {
                 }
                 if (level.upsample != null) h = level.upsample.forward(h);
             }
-            h = convOut.forward(Ops.silu(normOut.forward(h)));
+            h = convOut.forward(normOut.forwardSilu(h));
             return scope.keep(h);
         }
     }

@@ -102,6 +102,12 @@ class OpsGradientTest {
                 shapes(new int[] {2, 8, 3, 3}, new int[] {8}, new int[] {8}), all(3));
     }
 
+    @Test void groupNormSilu() {
+        gc.check("group norm + silu, 4 groups", t -> Ops.groupNormSilu(t[0], t[1], t[2], 4, 1e-6f),
+                new float[][] {rand(2, 8, 3, 3), rand(8), rand(8)},
+                shapes(new int[] {2, 8, 3, 3}, new int[] {8}, new int[] {8}), all(3));
+    }
+
     @Test void concatChannelsUpsampleAvgPool() {
         gc.check("concat channels", t -> Ops.concatChannels(t[0], t[1]),
                 new float[][] {rand(2, 3, 2, 2), rand(2, 1, 2, 2)}, shapes(new int[] {2, 3, 2, 2}, new int[] {2, 1, 2, 2}), all(2));

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>On the Gaussian analytic model (smooth in t, strongly time-dependent) the check is tight.</li>
  * <li>On a small random UNet the network sees t_in ≈ 1000·t·r, so the loss oscillates in r on a
  * scale of ~1e-3 and float32 rounding bounds how small a step can be: those cases use h = 1e-4 and
- * intervals whose gradient stands well above the rounding noise, with a 2% gate. The exact check
+ * a 2% gate plus the rounding noise the stencil amplifies (four ulp of the loss per evaluation). The exact check
  * of the UNet chain is {@link TunerPyTorchFixtureTest} (PyTorch autograd, 1e-3).</li>
  * </ul>
  */
@@ -80,9 +80,14 @@ class TunerGradientTest {
                 }
                 double fd = (-f[0] + 8 * f[1] - 8 * f[2] + f[3]) / (12 * h);
                 double rel = Math.abs(fd - res.gradient()[k]) / Math.max(Math.abs(fd), 1e-3 * Math.abs(res.loss()));
-                System.out.printf("%-8s %-15s %-8s %-10s interval %d ratio %d: loss %.5g  tape dL/dr %.6g  finite difference %.6g  rel %.1e%n",
-                        net, solverName, traj, mode, interval, k, res.loss(), res.gradient()[k], fd, rel);
-                assertTrue(rel < (unetCase ? 2e-2 : 2e-3), "gradient mismatch: tape " + res.gradient()[k] + " vs FD " + fd);
+                // Each float32 loss carries a few ulp of rounding that is not smooth in r; the
+                // stencil multiplies it by (1 + 8 + 8 + 1)/(12h). Four ulp per evaluation is allowed.
+                double rounding = 4 * 18 * Math.ulp((float) res.loss()) / (12 * h);
+                double gate = (unetCase ? 2e-2 : 2e-3) * Math.abs(fd) + (unetCase ? rounding : 0);
+                System.out.printf("%-8s %-15s %-8s %-10s interval %d ratio %d: loss %.5g  tape dL/dr %.6g  finite difference %.6g  rel %.1e"
+                        + "  (gate %.1e abs)%n", net, solverName, traj, mode, interval, k, res.loss(), res.gradient()[k], fd, rel, gate);
+                assertTrue(unetCase ? Math.abs(fd - res.gradient()[k]) <= gate : rel < 2e-3,
+                        "gradient mismatch: tape " + res.gradient()[k] + " vs FD " + fd);
             }
         }
     }

@@ -202,12 +202,20 @@ public final class CpuBackend implements Backend {
 
     // ---- normalisation ----
     @Override public Tensor[] groupNormForward(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        return groupNorm(x, gamma, beta, groups, eps, false);
+    }
+
+    @Override public Tensor[] groupNormSiluForward(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        return groupNorm(x, gamma, beta, groups, eps, true);
+    }
+
+    private Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps, boolean silu) {
         requireCpu(x, gamma, beta);
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), hw = s.numel() / (n * c);
         if (c % groups != 0) throw new IllegalArgumentException("group norm: " + c + " channels not divisible into " + groups + " groups");
         float[] y = alloc(s.numel()), mean = new float[n * groups], rstd = new float[n * groups];
-        CpuGroupNorm.forward(data(x), data(gamma), data(beta), n, c, hw, groups, eps, y, mean, rstd);
+        CpuGroupNorm.forward(data(x), data(gamma), data(beta), n, c, hw, groups, eps, silu, y, mean, rstd);
         return new Tensor[] {wrap(y, s), wrap(mean, Shape.of(n * groups)), wrap(rstd, Shape.of(n * groups))};
     }
 
@@ -217,6 +225,18 @@ public final class CpuBackend implements Backend {
         int n = s.dim(0), c = s.dim(1), hw = s.numel() / (n * c);
         float[] gx = alloc(s.numel()), gg = new float[c], gb = new float[c];
         CpuGroupNorm.backward(data(gradOut), data(x), data(gamma), data(mean), data(rstd), n, c, hw, groups, gx, gg, gb);
+        return new Tensor[] {wrap(gx, s), wrap(gg, Shape.of(c)), wrap(gb, Shape.of(c))};
+    }
+
+    @Override public Tensor[] groupNormSiluBackward(Tensor gradOut, Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor rstd,
+                                                    int groups) {
+        requireCpu(gradOut, x, gamma, beta, mean, rstd);
+        Shape s = x.shape();
+        int n = s.dim(0), c = s.dim(1), hw = s.numel() / (n * c);
+        float[] gz = alloc(s.numel()), gx = alloc(s.numel()), gg = new float[c], gb = new float[c];
+        CpuGroupNorm.siluGrad(data(gradOut), data(x), data(gamma), data(beta), data(mean), data(rstd), n, c, hw, groups, gz);
+        CpuGroupNorm.backward(gz, data(x), data(gamma), data(mean), data(rstd), n, c, hw, groups, gx, gg, gb);
+        pool.give(gz);
         return new Tensor[] {wrap(gx, s), wrap(gg, Shape.of(c)), wrap(gb, Shape.of(c))};
     }
 

@@ -1,7 +1,6 @@
 package org.timetuner4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.timetuner4j.backend.Broadcast;
 import org.timetuner4j.tensor.Shape;
@@ -67,7 +66,7 @@ final class CpuElementwise {
             int i = from;
             for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
                 FloatVector v = FloatVector.fromArray(S, x, i);
-                FloatVector sig = ONE.div(ONE.add(v.neg().lanewise(VectorOperators.EXP)));
+                FloatVector sig = VectorMath.sigmoid(v);
                 v.mul(sig).intoArray(out, i);
             }
             for (; i < to; i++) {
@@ -84,7 +83,7 @@ final class CpuElementwise {
             int i = from;
             for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
                 FloatVector v = FloatVector.fromArray(S, x, i);
-                FloatVector sig = ONE.div(ONE.add(v.neg().lanewise(VectorOperators.EXP)));
+                FloatVector sig = VectorMath.sigmoid(v);
                 FloatVector d = sig.mul(ONE.add(v.mul(ONE.sub(sig))));
                 FloatVector.fromArray(S, gout, i).mul(d).intoArray(out, i);
             }

@@ -1,20 +1,22 @@
 package org.timetuner4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Group normalisation over (C/G)·H·W values per sample and group, biased variance, then the
  * per-channel scale-and-shift y = x·a + b with a = rstd·γ, b = β − a·μ (PyTorch's form).
+ * With {@code silu} the forward writes silu(y) in the same pass, and {@link #siluGrad} turns
+ * the gradient of silu(y) into that of y (recomputing y), so the plain backward applies.
  */
 final class CpuGroupNorm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
 
     private CpuGroupNorm() {}
 
     static void forward(float[] x, float[] gamma, float[] beta, int n, int c, int hw, int groups, float eps,
-                        float[] y, float[] mean, float[] rstd) {
+                        boolean silu, float[] y, float[] mean, float[] rstd) {
         int cpg = c / groups;
         int m = cpg * hw;
         Parallel.forEach(n * groups, ng -> {
@@ -33,9 +35,47 @@ final class CpuGroupNorm {
                 int off = base + cc * hw;
                 FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
                 int i = 0;
-                for (int end = S.loopBound(hw); i < end; i += S.length())
-                    FloatVector.fromArray(S, x, off + i).mul(va).add(vb).intoArray(y, off + i);
-                for (; i < hw; i++) y[off + i] = x[off + i] * a + b;
+                if (silu) {
+                    for (int end = S.loopBound(hw); i < end; i += S.length()) {
+                        FloatVector z = FloatVector.fromArray(S, x, off + i).mul(va).add(vb);
+                        z.mul(VectorMath.sigmoid(z)).intoArray(y, off + i);
+                    }
+                    for (; i < hw; i++) {
+                        float z = x[off + i] * a + b;
+                        y[off + i] = z * (float) (1.0 / (1.0 + Math.exp(-z)));
+                    }
+                } else {
+                    for (int end = S.loopBound(hw); i < end; i += S.length())
+                        FloatVector.fromArray(S, x, off + i).mul(va).add(vb).intoArray(y, off + i);
+                    for (; i < hw; i++) y[off + i] = x[off + i] * a + b;
+                }
+            }
+        });
+    }
+
+    /**
+     * gz = gs·silu'(z) with z = x·a + b recomputed exactly as {@link #forward} computed it and
+     * silu'(z) = s·(1 + z·(1 − s)), s = sigmoid(z).
+     */
+    static void siluGrad(float[] gs, float[] x, float[] gamma, float[] beta, float[] mean, float[] rstd,
+                         int n, int c, int hw, int groups, float[] gz) {
+        int cpg = c / groups;
+        Parallel.forEach(n * c, nc -> {
+            int ch = nc % c, ng = nc / c * groups + ch / cpg;
+            float a = rstd[ng] * gamma[ch];
+            float b = beta[ch] - a * mean[ng];
+            FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
+            int off = nc * hw, i = 0;
+            for (int end = S.loopBound(hw); i < end; i += S.length()) {
+                FloatVector z = FloatVector.fromArray(S, x, off + i).mul(va).add(vb);
+                FloatVector sg = VectorMath.sigmoid(z);
+                FloatVector d = sg.mul(ONE.add(z.mul(ONE.sub(sg))));
+                FloatVector.fromArray(S, gs, off + i).mul(d).intoArray(gz, off + i);
+            }
+            for (; i < hw; i++) {
+                double z = x[off + i] * a + b;
+                double sg = 1.0 / (1.0 + Math.exp(-z));
+                gz[off + i] = (float) (gs[off + i] * sg * (1.0 + z * (1.0 - sg)));
             }
         });
     }
@@ -59,7 +99,7 @@ final class CpuGroupNorm {
                 sum = sum.add(d);
                 sq = sq.add(d.mul(d));
             }
-            double s = sum.reduceLanes(VectorOperators.ADD), s2 = sq.reduceLanes(VectorOperators.ADD);
+            double s = VectorMath.sumLanes(sum), s2 = VectorMath.sumLanes(sq);
             for (; i < len; i++) {
                 double d = x[off + i] - shift;
                 s += d;

@@ -512,13 +512,21 @@ public final class CudaBackend implements Backend {
 
     // ---- normalisation ----
     @Override public Tensor[] groupNormForward(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        return groupNorm(x, gamma, beta, groups, eps, false);
+    }
+
+    @Override public Tensor[] groupNormSiluForward(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        return groupNorm(x, gamma, beta, groups, eps, true);
+    }
+
+    private Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps, boolean silu) {
         require(x, gamma, beta);
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), hw = s.numel() / (n * c);
         if (c % groups != 0) throw new IllegalArgumentException("group norm: " + c + " channels not divisible into " + groups + " groups");
         Tensor y = alloc(s), mean = alloc(Shape.of(n * groups)), rstd = alloc(Shape.of(n * groups));
         launch(Kernel.GROUP_NORM_FWD, LaunchConfig.perRow((long) n * groups), ptr(y), ptr(mean), ptr(rstd), ptr(x), ptr(gamma),
-                ptr(beta), c, hw, groups, eps);
+                ptr(beta), c, hw, groups, eps, silu ? 1 : 0);
         return new Tensor[] {y, mean, rstd};
     }
 
@@ -532,6 +540,18 @@ public final class CudaBackend implements Backend {
         launch(Kernel.GROUP_NORM_BWD_AFFINE, LaunchConfig.perRow(c), ptr(gg), ptr(gb), ptr(gradOut), ptr(x), ptr(mean), ptr(rstd),
                 n, c, hw, groups);
         return new Tensor[] {gx, gg, gb};
+    }
+
+    @Override public Tensor[] groupNormSiluBackward(Tensor gradOut, Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor rstd,
+                                                    int groups) {
+        require(gradOut, x, gamma, beta, mean, rstd);
+        Shape s = x.shape();
+        int n = s.dim(0), c = s.dim(1), hw = s.numel() / (n * c);
+        try (Tensor gz = alloc(s)) {
+            launch(Kernel.GROUP_NORM_SILU_GRAD, LaunchConfig.elementwise(s.numel()), ptr(gz), ptr(gradOut), ptr(x), ptr(gamma),
+                    ptr(beta), ptr(mean), ptr(rstd), c, hw, groups, (long) s.numel());
+            return groupNormBackward(gz, x, gamma, mean, rstd, groups);
+        }
     }
 
     // ---- layout and resampling ----

@@ -28,6 +28,7 @@ public enum Kernel {
     GROUP_NORM_FWD("groupnorm", "group_norm_fwd", Shape.PER_ROW),
     GROUP_NORM_BWD_INPUT("groupnorm", "group_norm_bwd_input", Shape.PER_ROW),
     GROUP_NORM_BWD_AFFINE("groupnorm", "group_norm_bwd_affine", Shape.PER_ROW),
+    GROUP_NORM_SILU_GRAD("groupnorm", "group_norm_silu_grad", Shape.ELEMENTWISE),
     SOFTMAX_ROWS_FWD("attention", "softmax_rows_fwd", Shape.PER_ROW),
     SOFTMAX_ROWS_BWD("attention", "softmax_rows_bwd", Shape.PER_ROW),
     COPY_CHANNELS("resample", "copy_channels", Shape.ELEMENTWISE),

@@ -100,6 +100,22 @@ class CpuKernelsTest {
         groupNormCase(2, 128, 33, 100f);  // groups of 4·33² values, far from zero mean: blocked, shifted sums
     }
 
+    /** The fused op against silu(group norm) composed from the separate ops, values and all three gradients. */
+    @Test void groupNormSiluMatchesComposition() {
+        Random r = new Random(11);
+        int n = 2, c = 64, side = 13;  // 169 positions: vector loops plus scalar tails
+        Shape xs = Shape.of(n, c, side, side);
+        Tensor x = be.fromHost(Check.randomArray(r, xs.numel(), 2), xs), g = be.fromHost(Check.randomArray(r, xs.numel(), 1), xs);
+        Tensor gamma = be.fromHost(Check.randomArray(r, c, 1), Shape.of(c)), beta = be.fromHost(Check.randomArray(r, c, 1), Shape.of(c));
+        Tensor[] fused = be.groupNormSiluForward(x, gamma, beta, 32, 1e-6f);
+        Tensor[] plain = be.groupNormForward(x, gamma, beta, 32, 1e-6f);
+        Check.maxRelative("fused forward", fused[0].toArray(), be.silu(plain[0]).toArray(), 1e-6);
+        Tensor[] gf = be.groupNormSiluBackward(g, x, gamma, beta, fused[1], fused[2], 32);
+        Tensor[] gp = be.groupNormBackward(be.siluBackward(plain[0], g), x, gamma, plain[1], plain[2], 32);
+        String[] names = {"grad x", "grad gamma", "grad beta"};
+        for (int i = 0; i < 3; i++) Check.maxRelative("fused " + names[i], gf[i].toArray(), gp[i].toArray(), 1e-5);
+    }
+
     private void groupNormCase(int n, int c, int side, float offset) {
         Random r = new Random(5);
         int hw = side * side, groups = 32;

@@ -129,6 +129,13 @@ class CudaOpsTest {
             Tensor[] b = be.groupNormBackward(g, x, gamma, f[1], f[2], 32);
             return out(f[0], f[1], f[2], b[0], b[1], b[2]);
         }));
+        c.add(new Case("group norm + silu fused fwd/bwd", FP32, be -> {
+            Tensor x = be.affine(rnd(be, 1, 2, 96, 9, 9), 2f, -1f), gamma = rnd(be, 2, 96), beta = rnd(be, 3, 96);
+            Tensor[] f = be.groupNormSiluForward(x, gamma, beta, 32, 1e-6f);
+            Tensor g = rnd(be, 4, 2, 96, 9, 9);
+            Tensor[] b = be.groupNormSiluBackward(g, x, gamma, beta, f[1], f[2], 32);
+            return out(f[0], f[1], f[2], b[0], b[1], b[2]);
+        }));
         c.add(new Case("concat/slice channels", 0, be -> {
             Tensor a = rnd(be, 1, 2, 3, 5, 5), b = rnd(be, 2, 2, 4, 5, 5);
             Tensor cat = be.concatChannels(a, b);

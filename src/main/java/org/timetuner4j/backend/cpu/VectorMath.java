@@ -1,0 +1,50 @@
+package org.timetuner4j.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector math whose results do not depend on how the JIT compiled the caller. The Vector API's
+ * own {@code lanewise(EXP)} and float {@code reduceLanes(ADD)} are free to differ in the last
+ * bit between the interpreter, C1 and C2 (SVML intrinsics, tree-ordered reductions), which made
+ * a network's output change once its code got hot. Everything here uses only adds, multiplies
+ * and bit operations in a fixed order.
+ */
+final class VectorMath {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+    // exp(x) = 2^n·exp(r), n = round(x·log2 e), r = x − n·ln 2 (ln 2 split in two, Cody–Waite),
+    // exp(r) by the minimax polynomial of Cephes' expf: about 1 ulp on the clamped range.
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float MAX_ARG = 88.3762626647949f, MIN_ARG = -87.3365478515625f;  // 2^n stays a normal float
+    private static final float ROUND = 12582912f;  // 1.5·2^23: adding and subtracting it rounds to the nearest integer
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f,
+            P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    private VectorMath() {}
+
+    /** e^x per lane, for x clamped to [−87.3, 88.4] (results from about 1e-38 to 3e38). */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(MIN_ARG).min(MAX_ARG);
+        FloatVector n = x.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector p = r.mul(P0).add(P1).mul(r).add(P2).mul(r).add(P3).mul(r).add(P4).mul(r).add(P5);
+        p = p.mul(r.mul(r)).add(r).add(ONE);
+        FloatVector twoN = n.convert(VectorOperators.F2I, 0).reinterpretAsInts()
+                .add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(twoN);
+    }
+
+    /** 1 / (1 + e^−x) per lane. */
+    static FloatVector sigmoid(FloatVector x) {
+        return ONE.div(ONE.add(exp(x.neg())));
+    }
+
+    /** The lanes' sum, added in lane order in double. */
+    static double sumLanes(FloatVector v) {
+        double s = 0;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
+}

@@ -1,0 +1,63 @@
+package org.timetuner4j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+class VectorMathTest {
+    private static final int L = VectorMath.S.length();
+
+    private static float[] exp(float[] x) {
+        float[] y = new float[x.length];
+        for (int i = 0; i + L <= x.length; i += L) VectorMath.exp(FloatVector.fromArray(VectorMath.S, x, i)).intoArray(y, i);
+        return y;
+    }
+
+    @Test void expIsWithinTwoUlpOfMathExpOverItsRange() {
+        int n = 200_000 / L * L;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = -87f + 175f * i / (n - 1);
+        float[] y = exp(x);
+        double worstUlps = 0;
+        for (int i = 0; i < n; i++) {
+            double want = Math.exp(x[i]);
+            worstUlps = Math.max(worstUlps, Math.abs(y[i] - want) / Math.ulp((float) want));
+        }
+        System.out.printf("VectorMath.exp: worst %.2f ulp on [-87, 88]%n", worstUlps);
+        assertTrue(worstUlps <= 2, "worst error " + worstUlps + " ulp");
+    }
+
+    @Test void expClampsInsteadOfOverflowing() {
+        float[] x = new float[L];
+        for (int i = 0; i < L; i++) x[i] = i % 2 == 0 ? 1000f : -1000f;
+        float[] y = exp(x);
+        for (int i = 0; i < L; i++) {
+            assertTrue(Float.isFinite(y[i]), "exp(" + x[i] + ") = " + y[i]);
+            if (x[i] > 0) assertTrue(y[i] > 1e38f); else assertTrue(y[i] >= 0f && y[i] < 1e-37f);
+        }
+        assertEquals(1f, exp(new float[L])[0]);
+    }
+
+    /** The point of the class: the same bits before and after the JIT has compiled the loop. */
+    @Test void resultsDoNotChangeOnceTheCodeIsCompiled() {
+        Random r = new Random(3);
+        float[] x = new float[64 * L];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian() * 10;
+        float[] first = exp(x);
+        double firstSum = 0;
+        for (int i = 0; i + L <= x.length; i += L) firstSum += VectorMath.sumLanes(FloatVector.fromArray(VectorMath.S, x, i));
+        for (int k = 0; k < 20_000; k++) {
+            float[] again = exp(x);
+            double sum = 0;
+            for (int i = 0; i + L <= x.length; i += L) sum += VectorMath.sumLanes(FloatVector.fromArray(VectorMath.S, x, i));
+            if (k % 1000 == 0 || k == 19_999) {
+                assertArrayEquals(first, again, "exp changed at repetition " + k);
+                assertEquals(firstSum, sum, 0.0, "sumLanes changed at repetition " + k);
+            }
+        }
+    }
+}
