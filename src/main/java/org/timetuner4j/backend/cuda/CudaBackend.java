@@ -64,6 +64,7 @@ public final class CudaBackend implements Backend {
     private final CUdeviceptr nullPtr = new CUdeviceptr();
     private Pointer download;
     private long downloadBytes;
+    private long downloads;  // toHost calls: each one waits for the stream
 
     /**
      * A backend on the probed device with its own stream and memory pool; cuBLAS used when
@@ -186,6 +187,9 @@ public final class CudaBackend implements Backend {
         cuStreamSynchronize(stream);
     }
 
+    /** How many device-to-host copies (each a wait for the stream) this backend has made. */
+    public synchronized long hostDownloads() { return downloads; }
+
     /** Allocator statistics (bytes in use, cached, peak, raw allocations). */
     public CachingAllocator.Stats memoryStats() { return memory.stats(); }
 
@@ -290,6 +294,7 @@ public final class CudaBackend implements Backend {
             }
             cuMemcpyDtoHAsync(download, p, bytes, stream);
             cuStreamSynchronize(stream);
+            downloads++;
             download.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
         }
         return out;
