@@ -19,6 +19,7 @@ final class VectorMath {
     private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     private static final float MAX_ARG = 88.3762626647949f, MIN_ARG = -87.3365478515625f;  // 2^n stays a normal float
     private static final float ROUND = 12582912f;  // 1.5·2^23: adding and subtracting it rounds to the nearest integer
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
     private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f,
             P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
 
@@ -27,12 +28,14 @@ final class VectorMath {
     /** e^x per lane, for x clamped to [−87.3, 88.4] (results from about 1e-38 to 3e38). */
     static FloatVector exp(FloatVector x) {
         x = x.max(MIN_ARG).min(MAX_ARG);
-        FloatVector n = x.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector shifted = x.mul(LOG2E).add(ROUND);  // its low mantissa bits hold n, two's complement
+        FloatVector n = shifted.sub(ROUND);
         FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
         FloatVector p = r.mul(P0).add(P1).mul(r).add(P2).mul(r).add(P3).mul(r).add(P4).mul(r).add(P5);
         p = p.mul(r.mul(r)).add(r).add(ONE);
-        FloatVector twoN = n.convert(VectorOperators.F2I, 0).reinterpretAsInts()
-                .add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        // 2^n built from those bits (a float-to-int conversion is not intrinsified everywhere)
+        FloatVector twoN = shifted.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
         return p.mul(twoN);
     }
 
