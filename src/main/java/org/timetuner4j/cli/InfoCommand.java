@@ -3,6 +3,7 @@ package org.timetuner4j.cli;
 import jdk.incubator.vector.FloatVector;
 import org.timetuner4j.backend.cpu.CpuFeatures;
 import org.timetuner4j.backend.cpu.Parallel;
+import org.timetuner4j.backend.cuda.CublasSupport;
 import org.timetuner4j.backend.cuda.CudaBackend;
 import org.timetuner4j.backend.cuda.CudaRuntime;
 import org.timetuner4j.backend.cuda.Kernel;
@@ -31,6 +32,7 @@ final class InfoCommand implements Runnable {
         if (!CudaRuntime.available()) {
             System.out.println("backend cuda: not available (" + CudaRuntime.reason() + ")");
             System.out.println("  cuBLAS         " + CudaBackend.cublasLibraryStatus());
+            printCublasProviders();
             System.out.println("  cuDNN          " + CudaBackend.cudnnStatus());
             return;
         }
@@ -47,6 +49,12 @@ final class InfoCommand implements Runnable {
         System.out.println("  device         " + d.describe());
         System.out.println("  kernels        " + Kernel.values().length + " PTX kernels loaded (JIT by the driver)");
         System.out.println("  cuBLAS         " + be.cublasStatus());
+        printCublasProviders();
         System.out.println("  cuDNN          " + CudaBackend.cudnnStatus());
+    }
+
+    /** One line per cuBLAS provider not in use, and why (the one in use is on the cuBLAS line). */
+    private static void printCublasProviders() {
+        for (String line : CublasSupport.providerLines()) System.out.println("    " + line);
     }
 }
