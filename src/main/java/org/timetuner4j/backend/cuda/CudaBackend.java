@@ -172,7 +172,7 @@ public final class CudaBackend implements Backend {
     /** "used: cuBLAS x.y.z", or why cuBLAS is not used. */
     public String cublasStatus() { return cublasStatus; }
 
-    /** Whether JCublas's native library loads here (it needs libcuda.so.1 and libcublas.so.12). */
+    /** Whether a cuBLAS provider's library loads here (JCublas: libcublas.so.12; JavaCPP: libcublas.so.13), see {@link CublasSupport}. */
     public static String cublasLibraryStatus() {
         String failure = CublasSupport.loadLibrary();
         return failure.isEmpty() ? "library loads" : "not loaded: " + failure;
