@@ -12,7 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.cpu.Parallel;
 import org.timetuner4j.diffusion.DiscreteSchedule;
 import org.timetuner4j.diffusion.ModelType;
@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One TimeTuner iteration (parallel mode: two UNet forwards, one step under the tape, backward to
  * r through both network calls), DDIM, the MNIST-sized UNet, batch 32 — the cost of one of the
- * `iters` batches per interval.
+ * `iters` batches per interval. {@code -p device=cuda} runs it on the CUDA backend (the
+ * iteration ends with a stream synchronize; its gradient is read back to the host anyway).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -54,7 +55,12 @@ public class TunerIterationBenchmark {
     @Param({"2"})
     public int threads;
 
-    private final CpuBackend be = CpuBackend.INSTANCE;
+    /** cpu or cuda; setup fails with the one-line reason when cuda cannot run here. */
+    @Param({"cpu"})
+    public String device;
+
+    private BenchDevice dev;
+    private Backend be;
     private TunerObjective objective;
     private Tensor x0, z;
     private double[][] previous;
@@ -62,6 +68,8 @@ public class TunerIterationBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         Parallel.setThreads(threads);
+        dev = BenchDevice.of(device);
+        be = dev.backend();
         UNetConfig cfg = UNetConfig.fromJson(Files.readString(Path.of("bench/configs/mnist.json")));
         UNet unet = new UNet(be, cfg);
         unet.initialize(1);
@@ -74,10 +82,14 @@ public class TunerIterationBenchmark {
         z = be.randn(x0.shape(), 2, 0);
         previous = new double[plan.intervals()][];
         for (int i = 0; i < previous.length; i++) previous[i] = new double[] {1.0};
+        dev.sync();
+        System.out.println("# " + dev.describe());
     }
 
     @Benchmark
     public double iteration() {
-        return objective.evaluate(1, x0, z, new double[] {1.02}, previous, new NoiseSource(0), 0).gradient()[0];
+        double g = objective.evaluate(1, x0, z, new double[] {1.02}, previous, new NoiseSource(0), 0).gradient()[0];
+        dev.sync();
+        return g;
     }
 }

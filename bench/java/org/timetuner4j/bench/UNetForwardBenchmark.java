@@ -14,7 +14,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.timetuner4j.backend.Backend;
-import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.backend.cpu.Parallel;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.nn.UNetConfig;
@@ -28,7 +27,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * One UNet forward = one NFE, in inference mode (no tape), random weights (PyTorch's default
  * init distribution). Run from the repository root: the configs are read from bench/configs.
- * bench/compare-unet-forward.sh runs this and the PyTorch twin with the same threads.
+ * bench/compare-unet-forward.sh runs this and the PyTorch twin with the same threads;
+ * bench/gpu/session runs it with {@code -p device=cuda} against PyTorch on CUDA. On CUDA the
+ * measured op ends with a stream synchronize, so its time is the device's work, not the
+ * queueing; {@code threads} then only sizes the host-side pool.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,13 +47,20 @@ public class UNetForwardBenchmark {
     @Param({"2"})
     public int threads;
 
-    private final Backend be = CpuBackend.INSTANCE;
+    /** cpu or cuda; setup fails with the one-line reason when cuda cannot run here. */
+    @Param({"cpu"})
+    public String device;
+
+    private BenchDevice dev;
+    private Backend be;
     private UNet unet;
     private Tensor x, t;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         Parallel.setThreads(threads);
+        dev = BenchDevice.of(device);
+        be = dev.backend();
         String[] parts = model.split(":");
         UNetConfig cfg = UNetConfig.fromJson(Files.readString(Path.of("bench/configs", parts[0] + ".json")));
         int batch = Integer.parseInt(parts[1]);
@@ -62,12 +71,18 @@ public class UNetForwardBenchmark {
         float[] tv = new float[batch];
         for (int i = 0; i < batch; i++) tv[i] = (i * 397) % 1000;
         t = be.fromHost(tv, Shape.of(batch));
+        dev.sync();
+        System.out.println("# " + dev.describe());
     }
 
     @Benchmark
     public float forward() {
         try (org.timetuner4j.tensor.Scope s = org.timetuner4j.tensor.Scope.open()) {
             Tensor eps = unet.forward(x, t);
+            if (dev.isCuda()) {
+                dev.sync();
+                return eps.shape().dim(0);
+            }
             return ((float[]) eps.storage())[0];
         }
     }
