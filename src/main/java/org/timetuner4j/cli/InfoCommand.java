@@ -33,7 +33,7 @@ final class InfoCommand implements Runnable {
             System.out.println("backend cuda: not available (" + CudaRuntime.reason() + ")");
             System.out.println("  cuBLAS         " + CudaBackend.cublasLibraryStatus());
             printCublasProviders();
-            System.out.println("  cuDNN          " + CudaBackend.cudnnStatus());
+            System.out.println("  cuDNN          " + CudaBackend.cudnnLibraryStatus());
             return;
         }
         CudaRuntime.DeviceInfo d = CudaRuntime.device().orElseThrow();
@@ -50,7 +50,7 @@ final class InfoCommand implements Runnable {
         System.out.println("  kernels        " + Kernel.values().length + " PTX kernels loaded (JIT by the driver)");
         System.out.println("  cuBLAS         " + be.cublasStatus());
         printCublasProviders();
-        System.out.println("  cuDNN          " + CudaBackend.cudnnStatus());
+        System.out.println("  cuDNN          " + be.cudnnStatus());
     }
 
     /** One line per cuBLAS provider not in use, and why (the one in use is on the cuBLAS line). */

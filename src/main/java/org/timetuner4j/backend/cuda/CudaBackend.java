@@ -45,7 +45,8 @@ import org.timetuner4j.tensor.Tensor;
  * kernels/*.cu. Everything runs on one stream in issue order, so nothing waits for the device
  * except {@link #toHost} (and {@link #synchronize}). Memory comes from a caching allocator;
  * host-to-device copies go through pinned memory. cuBLAS, when it loads, runs the matrix
- * products (matmul, linear, attention); every other op is our kernels. The CPU backend is the
+ * products (matmul, linear, attention); cuDNN, when it loads, the convolutions with symmetric
+ * padding ({@link CudnnConvolutions}); every other op is our kernels. The CPU backend is the
  * reference this backend is tested against.
  */
 public final class CudaBackend implements Backend {
@@ -60,6 +61,8 @@ public final class CudaBackend implements Backend {
     private final PinnedUploads uploads;
     private final CublasSupport cublas;
     private final String cublasStatus;
+    private final CudnnConvolutions cudnn;
+    private final String cudnnStatus;
     private final Map<Integer, Tensor> frequencyTables = new HashMap<>();
     private final CUdeviceptr nullPtr = new CUdeviceptr();
     private Pointer download;
@@ -67,10 +70,17 @@ public final class CudaBackend implements Backend {
     private long downloads;  // toHost calls: each one waits for the stream
 
     /**
-     * A backend on the probed device with its own stream and memory pool; cuBLAS used when
-     * {@code useCublas} and it loads. Throws IllegalStateException with a one-line reason.
+     * A backend on the probed device with its own stream and memory pool; cuBLAS and cuDNN used
+     * when {@code useLibraries} and they load (false: every op on our kernels). Throws
+     * IllegalStateException with a one-line reason.
      */
-    public CudaBackend(boolean useCublas) {
+    public CudaBackend(boolean useLibraries) { this(useLibraries, useLibraries); }
+
+    /**
+     * As {@link #CudaBackend(boolean)}, choosing cuBLAS (matrix products) and cuDNN
+     * (convolutions, see {@link CudnnConvolutions}) separately.
+     */
+    public CudaBackend(boolean useCublas, boolean useCudnn) {
         if (!CudaRuntime.available()) throw new IllegalStateException("CUDA is not available: " + CudaRuntime.reason());
         device = CudaRuntime.device().orElseThrow();
         try {
@@ -102,9 +112,17 @@ public final class CudaBackend implements Backend {
             cublas = null;
             cublasStatus = "not used (disabled for this backend)";
         }
+        if (useCudnn) {
+            String[] why = new String[1];
+            cudnn = CudnnConvolutions.tryCreate(stream, memory, why);
+            cudnnStatus = cudnn != null ? "used: " + cudnn.describe() : why[0];
+        } else {
+            cudnn = null;
+            cudnnStatus = "not used (disabled for this backend)";
+        }
     }
 
-    /** The shared default backend (cuBLAS when it loads); IllegalStateException with the reason when CUDA does not work. */
+    /** The shared default backend (cuBLAS and cuDNN when they load); IllegalStateException with the reason when CUDA does not work. */
     public static CudaBackend instance() {
         Object s = shared;
         if (s == null) {
@@ -178,8 +196,14 @@ public final class CudaBackend implements Backend {
         return failure.isEmpty() ? "library loads" : "not loaded: " + failure;
     }
 
-    /** Why cuDNN is not used (see {@link CudnnSupport}). */
-    public static String cudnnStatus() { return CudnnSupport.status(); }
+    /** "used: cuDNN x.y.z via JavaCPP (…) for convolutions with symmetric padding", or why cuDNN is not used. */
+    public String cudnnStatus() { return cudnnStatus; }
+
+    /** Where no backend exists (no GPU): why cuDNN is not used, or that its library loads (see {@link CudnnSupport}). */
+    public static String cudnnLibraryStatus() { return CudnnSupport.status(); }
+
+    /** The cuDNN convolutions in use, or null (tests read its counters). */
+    CudnnConvolutions cudnnConvolutions() { return cudnn; }
 
     /** Waits until every queued operation has finished. */
     public void synchronize() {
@@ -472,6 +496,7 @@ public final class CudaBackend implements Backend {
         require(x, w, b);
         ConvDims d = convDims(x.shape(), w.shape(), g);
         Tensor out = alloc(Shape.of(d.n(), d.co(), d.ho(), d.wo()));
+        if (cudnn != null && cudnn.forward(ptr(out), ptr(x), ptr(w), ptr(b), x.shape(), w.shape(), g)) return out;
         launch(Kernel.CONV_FWD, LaunchConfig.tiles(d.co(), (long) d.n() * d.ho() * d.wo(), 1),
                 concat(new Object[] {ptr(out), ptr(x), ptr(w), ptr(b)}, d.args()));
         return out;
@@ -481,6 +506,7 @@ public final class CudaBackend implements Backend {
         require(gradOut, w);
         ConvDims d = convDims(inputShape, w.shape(), g);
         Tensor gx = alloc(inputShape);
+        if (cudnn != null && cudnn.backwardData(ptr(gx), ptr(gradOut), ptr(w), inputShape, gradOut.shape(), w.shape(), g)) return gx;
         launch(Kernel.CONV_BWD_INPUT, LaunchConfig.tiles(d.ci(), (long) d.n() * d.h() * d.w(), 1),
                 concat(new Object[] {ptr(gx), ptr(gradOut), ptr(w)}, d.args()));
         return gx;
@@ -492,6 +518,7 @@ public final class CudaBackend implements Backend {
         int k = d.ci() * d.kh() * d.kw();
         long positions = (long) d.n() * d.ho() * d.wo();
         Tensor gw = alloc(weightShape);
+        if (cudnn != null && cudnn.backwardFilter(ptr(gw), ptr(x), ptr(gradOut), x.shape(), gradOut.shape(), weightShape, g)) return gw;
         LaunchConfig.Split split = LaunchConfig.weightGradSplit(d.co(), k, positions, device.multiprocessors());
         Launch tiles = LaunchConfig.tiles(d.co(), k, split.splits());
         if (split.splits() == 1) {

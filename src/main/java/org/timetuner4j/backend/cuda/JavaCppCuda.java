@@ -20,6 +20,13 @@ final class JavaCppCuda {
     /** The cuDNN binding loads the cuBLAS one first; jnicudnn itself needs cuDNN 9's graph, ops, cnn and adv parts. */
     static final List<String> CUDNN_LIBS = Stream.concat(CUBLAS_LIBS.stream(), Stream.of("libcudnn_graph.so.9",
             "libcudnn_ops.so.9", "libcudnn_cnn.so.9", "libcudnn_adv.so.9", "libcudnn.so.9")).toList();
+    /**
+     * Parts cuDNN 9 opens itself (by soname) when a convolution is planned or run, and NVRTC for
+     * its runtime-compiled engines; preloaded one by one after the binding, each optional, so that
+     * they are found in a wheel directory off the dynamic linker's path.
+     */
+    static final List<String> CUDNN_ENGINE_LIBS = List.of("libcudnn_engines_precompiled.so.9", "libcudnn_heuristic.so.9",
+            "libnvrtc.so.13", "libcudnn_engines_runtime_compiled.so.9");
 
     /** The outcome: the failure ("" when the binding loaded) and what was preloaded from where. */
     record Loaded(String failure, CudaLibraryPaths.Preloaded preloaded) {

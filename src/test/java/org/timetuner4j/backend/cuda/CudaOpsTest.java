@@ -26,7 +26,8 @@ import org.timetuner4j.testing.Check;
  * Every op of the CUDA backend against the CPU backend (the reference), op by op: the same
  * case builds its inputs from the same seeds on both backends and every output is compared at
  * fp32 tolerance (max |diff| / max |ref| <= 1e-4; Philox noise and exact ops at 1e-6). Runs
- * twice on the GPU: on our kernels only, and with cuBLAS for the matrix products when it loads.
+ * twice on the GPU: on our kernels only, and with cuBLAS for the matrix products and cuDNN for
+ * the symmetric-padding convolutions when they load (CudnnConvolutionsTest checks that cuDNN ran).
  * Skips (assumption) where no CUDA driver or device is present.
  */
 @Tag("gpu")

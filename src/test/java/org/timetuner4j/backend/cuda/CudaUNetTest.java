@@ -55,9 +55,14 @@ class CudaUNetTest {
     @ValueSource(strings = {"attn", "mono", "nopool"})
     void forwardAndBackwardAgreeWithTheCpuBackend(String name) throws Exception {
         Assumptions.assumeTrue(CudaRuntime.available(), () -> "no CUDA here: " + CudaRuntime.reason());
+        assertAgreesWithTheCpuBackend(CudaBackend.instance(), name);
+    }
+
+    /** Fixture {@code name}'s forward and backward on {@code cuda} against the CPU backend and PyTorch's ε. */
+    static void assertAgreesWithTheCpuBackend(CudaBackend cuda, String name) throws Exception {
         Map<String, TensorData> io = Safetensors.read(FIXTURES.resolve("unet-" + name + "-io.safetensors")).tensors();
         Map<String, float[]> cpu = run(CpuBackend.INSTANCE, name, io);
-        Map<String, float[]> gpu = run(CudaBackend.instance(), name, io);
+        Map<String, float[]> gpu = run(cuda, name, io);
         Check.maxRelative(name + " eps (cuda vs cpu)", gpu.get("eps"), cpu.get("eps"), 1e-4);
         Check.maxRelative(name + " eps (cuda vs PyTorch)", gpu.get("eps"), io.get("eps").values(), 1e-4);
         int compared = 0;
