@@ -172,7 +172,7 @@ public final class CpuBackend implements Backend {
         requireCpu(x, w, b);
         CpuConv2d.Dims d = convDims(x.shape(), w.shape(), g);
         float[] out = alloc(d.n() * d.co() * d.p());
-        CpuConv2d.forward(data(x), data(w), b == null ? null : data(b), d, out);
+        CpuConv2d.forward(data(x), data(w), b == null ? null : data(b), d, out, pool);
         return wrap(out, Shape.of(d.n(), d.co(), d.ho(), d.wo()));
     }
 
@@ -180,7 +180,7 @@ public final class CpuBackend implements Backend {
         requireCpu(gradOut, w);
         CpuConv2d.Dims d = convDims(inputShape, w.shape(), g);
         float[] gx = zeroed(inputShape.numel());
-        CpuConv2d.backwardInput(data(gradOut), data(w), d, gx);
+        CpuConv2d.backwardInput(data(gradOut), data(w), d, gx, pool);
         return wrap(gx, inputShape);
     }
 

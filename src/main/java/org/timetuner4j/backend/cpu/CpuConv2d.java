@@ -95,12 +95,13 @@ final class CpuConv2d {
         }
     }
 
-    static void forward(float[] x, float[] w, float[] bias, Dims d, float[] out) {
+    /** {@code pool} lends the padded copy of the input (large, and needed once per call). */
+    static void forward(float[] x, float[] w, float[] bias, Dims d, float[] out, ArrayPool pool) {
         int p = d.p(), k = d.k(), co = d.co(), wo = d.wo();
         int rowsPerChunk = Math.max(1, Math.min(d.ho(), COLUMN_CHUNK / wo));
         int chunks = (d.ho() + rowsPerChunk - 1) / rowsPerChunk;
         Gemm.PackedA packed = Gemm.pack(false, co, k, w, 0, k);
-        Padded padded = d.pointwise() ? null : Padded.of(x, d);
+        Padded padded = d.pointwise() ? null : Padded.of(x, d, pool);
         Parallel.forEach(d.n() * chunks, task -> {
             int n = task / chunks, oy0 = (task % chunks) * rowsPerChunk;
             int rows = Math.min(rowsPerChunk, d.ho() - oy0);
@@ -118,6 +119,7 @@ final class CpuConv2d {
                 Gemm.gemm(packed, padded.columns(n, oy0, rows), pc, out, outBase + p0, p);
             }
         });
+        if (padded != null) pool.give(padded.xp());
     }
 
     /**
@@ -125,15 +127,25 @@ final class CpuConv2d {
      * gather: column (oy, ox) of row (c, ky, kx) is xp[c, oy·s + ky, ox·s + kx].
      */
     private record Padded(float[] xp, Dims d, int hp, int wp, int[] rowBase) {
-        static Padded of(float[] x, Dims d) {
+        static Padded of(float[] x, Dims d, ArrayPool pool) {
             Conv2dGeometry g = d.g();
-            int hp = d.h() + g.padTop() + g.padBottom(), wp = d.w() + g.padLeft() + g.padRight();
+            int h = d.h(), w = d.w(), pt = g.padTop(), pl = g.padLeft();
+            int hp = h + pt + g.padBottom(), wp = w + pl + g.padRight();
+            int planes = d.n() * d.ci();
             // tail slack: the stride-1 path reads up to a panel past the last row it uses
-            float[] xp = new float[d.n() * d.ci() * hp * wp + wp + 2 * Gemm.panelWidth()];
-            Parallel.forEach(d.n() * d.ci(), plane -> {
-                int src = plane * d.h() * d.w(), dst = plane * hp * wp + g.padTop() * wp + g.padLeft();
-                for (int y = 0; y < d.h(); y++) System.arraycopy(x, src + y * d.w(), xp, dst + y * wp, d.w());
+            float[] xp = pool.take(planes * hp * wp + wp + 2 * Gemm.panelWidth());  // recycled: every value is written
+            Parallel.forEach(planes, plane -> {
+                int src = plane * h * w, base = plane * hp * wp;
+                java.util.Arrays.fill(xp, base, base + pt * wp, 0f);
+                for (int y = 0; y < h; y++) {
+                    int row = base + (pt + y) * wp;
+                    java.util.Arrays.fill(xp, row, row + pl, 0f);
+                    System.arraycopy(x, src + y * w, xp, row + pl, w);
+                    java.util.Arrays.fill(xp, row + pl + w, row + wp, 0f);
+                }
+                java.util.Arrays.fill(xp, base + (pt + h) * wp, base + hp * wp, 0f);
             });
+            java.util.Arrays.fill(xp, planes * hp * wp, xp.length, 0f);
             int kk = d.kh() * d.kw();
             int[] rowBase = new int[d.k()];
             for (int c = 0; c < d.ci(); c++)
@@ -190,11 +202,11 @@ final class CpuConv2d {
         return Math.max(1, (d.ci() + perImage - 1) / perImage);
     }
 
-    static void backwardInput(float[] gout, float[] w, Dims d, float[] gx) {
+    static void backwardInput(float[] gout, float[] w, Dims d, float[] gx, ArrayPool pool) {
         Conv2dGeometry g0 = d.g();
         if (g0.stride() == 1 && !d.pointwise() && Math.max(g0.padTop(), g0.padBottom()) < d.kh()
                 && Math.max(g0.padLeft(), g0.padRight()) < d.kw()) {
-            transposedForward(gout, w, d, gx);
+            transposedForward(gout, w, d, gx, pool);
             return;
         }
         int p = d.p(), k = d.k(), co = d.co(), kk = d.kh() * d.kw();
@@ -219,7 +231,7 @@ final class CpuConv2d {
      * transposed in (out, in) and rotated by 180°, padded by kernel − 1 − the forward padding.
      * So it runs on the fast forward path.
      */
-    private static void transposedForward(float[] gout, float[] w, Dims d, float[] gx) {
+    private static void transposedForward(float[] gout, float[] w, Dims d, float[] gx, ArrayPool pool) {
         int kh = d.kh(), kw = d.kw(), ci = d.ci(), co = d.co();
         float[] flipped = new float[w.length];
         for (int o = 0; o < co; o++)
@@ -229,7 +241,7 @@ final class CpuConv2d {
                         flipped[((c * co + o) * kh + (kh - 1 - ky)) * kw + (kw - 1 - kx)] = w[((o * ci + c) * kh + ky) * kw + kx];
         Conv2dGeometry g = d.g();
         Conv2dGeometry t = new Conv2dGeometry(1, kh - 1 - g.padTop(), kh - 1 - g.padBottom(), kw - 1 - g.padLeft(), kw - 1 - g.padRight());
-        forward(gout, flipped, null, new Dims(d.n(), co, d.ho(), d.wo(), ci, kh, kw, d.h(), d.w(), t), gx);
+        forward(gout, flipped, null, new Dims(d.n(), co, d.ho(), d.wo(), ci, kh, kw, d.h(), d.w(), t), gx, pool);
     }
 
     static void backwardWeight(float[] x, float[] gout, Dims d, float[] gw) {

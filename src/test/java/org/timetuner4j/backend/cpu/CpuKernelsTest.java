@@ -95,6 +95,25 @@ class CpuKernelsTest {
             }
     }
 
+    /**
+     * The padded input copy comes from the array pool: a recycled array full of NaN must not
+     * leak into the result (every padding value and the tail slack are written).
+     */
+    @Test void convolutionIgnoresWhatARecycledPaddingBufferHeld() {
+        Random r = new Random(13);
+        int n = 2, ci = 8, h = 21, w = 19, co = 5;
+        for (Conv2dGeometry g : new Conv2dGeometry[] {Conv2dGeometry.of(1, 1), new Conv2dGeometry(1, 2, 0, 1, 2), new Conv2dGeometry(2, 0, 1, 0, 1)}) {
+            Tensor x = be.fromHost(Check.randomArray(r, n * ci * h * w, 1), Shape.of(n, ci, h, w));
+            Tensor wt = be.fromHost(Check.randomArray(r, co * ci * 9, 1), Shape.of(co, ci, 3, 3));
+            float[] clean = be.conv2dForward(x, wt, null, g).toArray();
+            int hp = h + g.padTop() + g.padBottom(), wp = w + g.padLeft() + g.padRight();
+            float[] poison = new float[n * ci * hp * wp + wp + 2 * Gemm.panelWidth()];
+            java.util.Arrays.fill(poison, Float.NaN);
+            be.fromHost(poison, Shape.of(poison.length)).close();  // its array goes back to the pool
+            Check.maxRelative("conv after a NaN-filled buffer was recycled, " + g, be.conv2dForward(x, wt, null, g).toArray(), clean, 0);
+        }
+    }
+
     @Test void groupNormMatchesDoubleFormula() {
         groupNormCase(2, 64, 3, 0f);
         groupNormCase(2, 128, 33, 100f);  // groups of 4·33² values, far from zero mean: blocked, shifted sums
