@@ -117,50 +117,71 @@ final class CpuGroupNorm {
 
     /**
      * With x̂ = (x − μ)·r and gx̂ = gy·γ: gx = r·(gx̂ − mean(gx̂) − x̂·mean(gx̂·x̂)),
-     * gγ = Σ gy·x̂, gβ = Σ gy (sums over samples and positions).
+     * gγ = Σ gy·x̂, gβ = Σ gy (sums over samples and positions). One pass gathers, per sample
+     * and channel, S0 = Σ gy and S1 = Σ gy·(x − μ); every sum above follows from them, and a
+     * second pass writes gx = gy·(rγ) + (x − μ)·(−r²·mean(gx̂·x̂)/r) − r·mean(gx̂).
      */
     static void backward(float[] gy, float[] x, float[] gamma, float[] mean, float[] rstd,
                          int n, int c, int hw, int groups, float[] gx, float[] ggamma, float[] gbeta) {
         int cpg = c / groups;
-        int m = cpg * hw;
+        double m = (double) cpg * hw;
+        double[] s0 = new double[n * c], s1 = new double[n * c];
+        Parallel.forEach(n * c, nc -> channelSums(gy, x, nc * hw, hw, mean[nc / c * groups + nc % c / cpg], s0, s1, nc));
         Parallel.forEach(n * groups, ng -> {
-            int base = ng * m;
-            int g = ng % groups;
-            double mu = mean[ng], r = rstd[ng];
+            int i = ng / groups, g = ng % groups;
+            double r = rstd[ng];
             double sumG = 0, sumGX = 0;
-            for (int cc = 0; cc < cpg; cc++) {
-                double gam = gamma[g * cpg + cc];
-                int off = base + cc * hw;
-                for (int i = 0; i < hw; i++) {
-                    double gh = gy[off + i] * gam;
-                    sumG += gh;
-                    sumGX += gh * (x[off + i] - mu) * r;
-                }
+            for (int ch = g * cpg; ch < (g + 1) * cpg; ch++) {
+                sumG += gamma[ch] * s0[i * c + ch];
+                sumGX += gamma[ch] * s1[i * c + ch];
             }
-            double meanG = sumG / m, meanGX = sumGX / m;
-            for (int cc = 0; cc < cpg; cc++) {
-                double gam = gamma[g * cpg + cc];
-                int off = base + cc * hw;
-                for (int i = 0; i < hw; i++) {
-                    double xh = (x[off + i] - mu) * r;
-                    gx[off + i] = (float) (r * (gy[off + i] * gam - meanG - xh * meanGX));
+            double meanG = sumG / m, meanGX = sumGX * r / m;
+            FloatVector vmu = FloatVector.broadcast(S, mean[ng]);
+            float b = (float) (-r * r * meanGX), cst = (float) (-r * meanG);
+            FloatVector vb = FloatVector.broadcast(S, b), vc = FloatVector.broadcast(S, cst);
+            for (int ch = g * cpg; ch < (g + 1) * cpg; ch++) {
+                float a = (float) (r * gamma[ch]);
+                FloatVector va = FloatVector.broadcast(S, a);
+                int off = (i * c + ch) * hw, j = 0;
+                for (int end = S.loopBound(hw); j < end; j += S.length()) {
+                    FloatVector xc = FloatVector.fromArray(S, x, off + j).sub(vmu);
+                    FloatVector.fromArray(S, gy, off + j).mul(va).add(xc.mul(vb)).add(vc).intoArray(gx, off + j);
                 }
+                for (; j < hw; j++) gx[off + j] = gy[off + j] * a + (x[off + j] - mean[ng]) * b + cst;
             }
         });
-        Parallel.forEach(c, ch -> {
-            int g = ch / cpg;
+        for (int ch = 0; ch < c; ch++) {
             double sg = 0, sgx = 0;
             for (int i = 0; i < n; i++) {
-                int ng = i * groups + g;
-                double mu = mean[ng], r = rstd[ng];
-                int off = (i * c + ch) * hw;
-                for (int j = 0; j < hw; j++) {
-                    sg += gy[off + j];
-                    sgx += gy[off + j] * (x[off + j] - mu) * r;
-                }
+                sg += s0[i * c + ch];
+                sgx += s1[i * c + ch] * rstd[i * groups + ch / cpg];
             }
             ggamma[ch] = (float) sgx;
             gbeta[ch] = (float) sg;
-        });
+        }
+    }
+
+    /** s0[slot] = Σ gy, s1[slot] = Σ gy·(x − mu) over [off, off+len): float lanes per block of 1024, blocks added in double. */
+    private static void channelSums(float[] gy, float[] x, int off, int len, float mu, double[] s0, double[] s1, int slot) {
+        final int block = 1024;
+        FloatVector vmu = FloatVector.broadcast(S, mu);
+        double t0 = 0, t1 = 0;
+        for (int b0 = 0; b0 < len; b0 += block) {
+            int end = Math.min(len, b0 + block), j = b0;
+            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+            for (int vend = b0 + S.loopBound(end - b0); j < vend; j += S.length()) {
+                FloatVector g = FloatVector.fromArray(S, gy, off + j);
+                a0 = a0.add(g);
+                a1 = a1.add(g.mul(FloatVector.fromArray(S, x, off + j).sub(vmu)));
+            }
+            t0 += VectorMath.sumLanes(a0);
+            t1 += VectorMath.sumLanes(a1);
+            for (; j < end; j++) {
+                t0 += gy[off + j];
+                t1 += (double) gy[off + j] * (x[off + j] - mu);
+            }
+        }
+        s0[slot] = t0;
+        s1[slot] = t1;
     }
 }

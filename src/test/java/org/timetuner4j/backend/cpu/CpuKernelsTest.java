@@ -156,5 +156,36 @@ class CpuKernelsTest {
             }
         }
         Check.maxRelative("group norm vs double formula, offset " + offset, out[0].toArray(), ref, 2e-6);
+
+        // backward: gx = r·(gy·γ − mean(gy·γ) − x̂·mean(gy·γ·x̂)), gγ = Σ gy·x̂, gβ = Σ gy, in double
+        float[] gy = Check.randomArray(r, x.length, 1);
+        Tensor[] grads = be.groupNormBackward(be.fromHost(gy, Shape.of(n, c, side, side)), be.fromHost(x, Shape.of(n, c, side, side)),
+                be.fromHost(gamma, Shape.of(c)), out[1], out[2], groups);
+        float[] rgx = new float[x.length], rgg = new float[c], rgb = new float[c];
+        double[] gg = new double[c], gb = new double[c];
+        for (int ng = 0; ng < n * groups; ng++) {
+            double mu = 0, var = 0;
+            for (int i = 0; i < m; i++) mu += x[ng * m + i];
+            mu /= m;
+            for (int i = 0; i < m; i++) var += (x[ng * m + i] - mu) * (x[ng * m + i] - mu);
+            double rs = 1 / Math.sqrt(var / m + 1e-6), sg = 0, sgx = 0;
+            for (int i = 0; i < m; i++) {
+                int ch = (ng % groups) * cpg + i / hw;
+                double xh = (x[ng * m + i] - mu) * rs;
+                sg += gy[ng * m + i] * gamma[ch];
+                sgx += gy[ng * m + i] * gamma[ch] * xh;
+                gg[ch] += gy[ng * m + i] * xh;
+                gb[ch] += gy[ng * m + i];
+            }
+            for (int i = 0; i < m; i++) {
+                int ch = (ng % groups) * cpg + i / hw;
+                double xh = (x[ng * m + i] - mu) * rs;
+                rgx[ng * m + i] = (float) (rs * (gy[ng * m + i] * gamma[ch] - sg / m - xh * sgx / m));
+            }
+        }
+        for (int ch = 0; ch < c; ch++) { rgg[ch] = (float) gg[ch]; rgb[ch] = (float) gb[ch]; }
+        Check.maxRelative("group norm grad x vs double formula, offset " + offset, grads[0].toArray(), rgx, 1e-5);
+        Check.maxRelative("group norm grad gamma vs double formula, offset " + offset, grads[1].toArray(), rgg, 1e-5);
+        Check.maxRelative("group norm grad beta vs double formula, offset " + offset, grads[2].toArray(), rgb, 1e-5);
     }
 }
