@@ -324,6 +324,13 @@ def sec_tuner(out, work, add):
             add(f"CPU / CUDA (ddim): **{by[('cpu', 'ddim')] / by[('cuda', 'ddim')]:.1f}×**")
     else:
         add("no result")
+    pt = re.search(r"pytorch_ms_per_iteration=([0-9.]+)", text(os.path.join(work, "pytorch-tuner.txt")))
+    if pt:
+        add("")
+        line = f"PyTorch's twin (`bench/pytorch_tuner_iteration.py`, ddim, on the device): {float(pt.group(1)):.1f} ms"
+        if tun and ("cuda", "ddim") in by:
+            line += f"; PyTorch / ours: **{float(pt.group(1)) / by[('cuda', 'ddim')]:.2f}**"
+        add(line)
     sk = next((ln for ln in log.splitlines() if ln.startswith("skipped: tuner")), "")
     if sk:
         add("")
