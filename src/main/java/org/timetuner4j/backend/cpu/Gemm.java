@@ -66,13 +66,20 @@ public final class Gemm {
         }
     }
 
-    /** op(A) packed once into MR-row panels for every KC block, to be shared by many products. */
+    /** The depth of the K blocks of a prepacked A: K split into equal blocks of at most KC (no short tail block). */
+    static int blockK(int k) {
+        int blocks = Math.max(1, (k + KC - 1) / KC);
+        return (k + blocks - 1) / blocks;
+    }
+
+    /** op(A) packed once into MR-row panels for every K block, to be shared by many products. */
     public record PackedA(float[] data, int m, int k, int paddedM) {}
 
     public static PackedA pack(boolean transA, int m, int k, float[] a, int aOff, int lda) {
         int paddedM = (m + MR - 1) / MR * MR;
         float[] data = new float[paddedM * k];
-        for (int pc = 0; pc < k; pc += KC) packA(transA, a, aOff, lda, 0, m, pc, Math.min(KC, k - pc), data, paddedM * pc);
+        int kb = blockK(k);
+        for (int pc = 0; pc < k; pc += kb) packA(transA, a, aOff, lda, 0, m, pc, Math.min(kb, k - pc), data, paddedM * pc);
         return new PackedA(data, m, k, paddedM);
     }
 
@@ -83,12 +90,12 @@ public final class Gemm {
 
     /** C[M×N] += A·B with A prepacked and B produced panel by panel by {@code source}. */
     public static void gemm(PackedA a, PanelSource source, int n, float[] c, int cOff, int ldc) {
-        int m = a.m(), k = a.k();
+        int m = a.m(), k = a.k(), kb = blockK(k);
         if (m <= 0 || n <= 0 || k <= 0) return;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += kb) {
+                int kc = Math.min(kb, k - pc);
                 block(a.data(), a.paddedM() * pc, m, kc, source, pc, jc, nc, c, cOff, ldc);
             }
         }
@@ -100,10 +107,10 @@ public final class Gemm {
      * used column (a ragged last panel reads, but never writes, beyond n).
      */
     public static void gemmRows(PackedA a, float[] b, int bBase, int[] rowOffset, int n, float[] c, int cOff, int ldc) {
-        int m = a.m(), k = a.k();
+        int m = a.m(), k = a.k(), kb = blockK(k);
         if (m <= 0 || n <= 0 || k <= 0) return;
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
+        for (int pc = 0; pc < k; pc += kb) {
+            int kc = Math.min(kb, k - pc);
             for (int jr = 0; jr < n; jr += NR)
                 panel(kc, a.data(), a.paddedM() * pc, m, b, bBase + jr, rowOffset, pc, Math.min(NR, n - jr), c, cOff + jr, ldc);
         }

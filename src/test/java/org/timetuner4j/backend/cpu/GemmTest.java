@@ -38,4 +38,24 @@ class GemmTest {
                     Check.maxRelative(String.format("gemm %dx%dx%d ta=%b tb=%b", m, n, k, ta, tb), c0, c1, 1e-5);
                 }
     }
+
+    /** A packed once (K split into equal blocks), then B packed per panel or read in place by row offsets. */
+    @Test void prepackedAMatchesTripleLoop() {
+        Random r = new Random(2);
+        int[][] sizes = {{1, 1, 1}, {6, 20, 255}, {32, 70, 288}, {13, 33, 513}, {64, 45, 576}, {9, 17, 769}};
+        for (int[] s : sizes) {
+            int m = s[0], n = s[1], k = s[2], nr = Gemm.panelWidth();
+            float[] a = Check.randomArray(r, m * k, 1);
+            Gemm.PackedA packed = Gemm.pack(false, m, k, a, 0, k);
+            float[] b = Check.randomArray(r, k * n + nr, 1);
+            float[] want = Check.randomArray(r, m * n, 1), packedB = want.clone(), rows = want.clone();
+            reference(false, false, m, n, k, a, 0, k, b, 0, n, want, 0, n);
+            Gemm.gemm(packed, false, n, b, 0, n, packedB, 0, n);
+            int[] rowOffset = new int[k];
+            for (int p = 0; p < k; p++) rowOffset[p] = p * n;
+            Gemm.gemmRows(packed, b, 0, rowOffset, n, rows, 0, n);
+            Check.maxRelative(String.format("prepacked A, packed B %dx%dx%d", m, n, k), packedB, want, 1e-5);
+            Check.maxRelative(String.format("prepacked A, B rows in place %dx%dx%d", m, n, k), rows, want, 1e-5);
+        }
+    }
 }
