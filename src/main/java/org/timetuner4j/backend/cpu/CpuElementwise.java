@@ -62,19 +62,22 @@ final class CpuElementwise {
 
     /** x·sigmoid(x), evaluated as PyTorch does: sigmoid first, then the product. */
     static void silu(float[] x, float[] out) {
-        Parallel.forRange(x.length, 1 << 14, (from, to) -> {
-            int i = from;
-            for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
-                FloatVector v = FloatVector.fromArray(S, x, i);
-                FloatVector sig = VectorMath.sigmoid(v);
-                v.mul(sig).intoArray(out, i);
-            }
-            for (; i < to; i++) {
-                float v = x[i];
-                float s = (float) (1.0 / (1.0 + Math.exp(-v)));
-                out[i] = v * s;
-            }
-        });
+        Parallel.forRange(x.length, 1 << 14, (from, to) -> silu(x, out, from, to));
+    }
+
+    /** out[i] = silu(x[i]) for i in [from, to); out may be x. */
+    static void silu(float[] x, float[] out, int from, int to) {
+        int i = from;
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector sig = VectorMath.sigmoid(v);
+            v.mul(sig).intoArray(out, i);
+        }
+        for (; i < to; i++) {
+            float v = x[i];
+            float s = (float) (1.0 / (1.0 + Math.exp(-v)));
+            out[i] = v * s;
+        }
     }
 
     /** d silu/dx = s·(1 + x·(1 − s)). */

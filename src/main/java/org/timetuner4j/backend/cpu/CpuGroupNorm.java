@@ -35,20 +35,11 @@ final class CpuGroupNorm {
                 int off = base + cc * hw;
                 FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
                 int i = 0;
-                if (silu) {
-                    for (int end = S.loopBound(hw); i < end; i += S.length()) {
-                        FloatVector z = FloatVector.fromArray(S, x, off + i).mul(va).add(vb);
-                        z.mul(VectorMath.sigmoid(z)).intoArray(y, off + i);
-                    }
-                    for (; i < hw; i++) {
-                        float z = x[off + i] * a + b;
-                        y[off + i] = z * (float) (1.0 / (1.0 + Math.exp(-z)));
-                    }
-                } else {
-                    for (int end = S.loopBound(hw); i < end; i += S.length())
-                        FloatVector.fromArray(S, x, off + i).mul(va).add(vb).intoArray(y, off + i);
-                    for (; i < hw; i++) y[off + i] = x[off + i] * a + b;
-                }
+                for (int end = S.loopBound(hw); i < end; i += S.length())
+                    FloatVector.fromArray(S, x, off + i).mul(va).add(vb).intoArray(y, off + i);
+                for (; i < hw; i++) y[off + i] = x[off + i] * a + b;
+                // while the channel is in cache: a second loop keeps both small enough for the JIT
+                if (silu) CpuElementwise.silu(y, y, off, off + hw);
             }
         });
     }
