@@ -32,6 +32,8 @@ sys.path.insert(0, TOOLS)
 import reference_sampler as ref  # noqa: E402
 from ddpm_unet import DDPMUNet  # noqa: E402
 
+import torch_bench_setup  # noqa: E402  (bench/, next to this script)
+
 
 def main():
     ap = argparse.ArgumentParser(description="PyTorch timing of one TimeTuner iteration (ddim, parallel)")
@@ -42,25 +44,13 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--iters", type=int, default=6)
     args = ap.parse_args()
-    if args.device == "cpu" and args.threads is None:
-        ap.error("--threads is required with --device cpu")
-    if args.device == "cuda":
-        if not torch.cuda.is_available():
-            print(f"skipped: PyTorch sees no CUDA device (torch {torch.__version__}, built for CUDA {torch.version.cuda})")
-            return
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:
-        pass
+    prepared = torch_bench_setup.prepare(ap, args)
+    if prepared is None:
+        return
+    dev, sync = prepared
     torch.manual_seed(0)
     with open(args.config) as f:
         cfg = json.load(f)
-    dev = torch.device(args.device)
-    sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
     net = DDPMUNet(cfg).eval().to(dev)
     for p in net.parameters():
         p.requires_grad_(False)

@@ -27,6 +27,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 "tools"))
 from ddpm_unet import DDPMUNet  # noqa: E402
 
+import torch_bench_setup  # noqa: E402  (bench/, next to this script)
+
 
 def main():
     ap = argparse.ArgumentParser(description="PyTorch timing of one DDPM UNet forward (CPU or CUDA)")
@@ -39,25 +41,10 @@ def main():
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    if args.device == "cpu" and args.threads is None:
-        ap.error("--threads is required with --device cpu")
-
-    if args.device == "cuda":
-        if not torch.cuda.is_available():
-            print(f"skipped: PyTorch sees no CUDA device (torch {torch.__version__}, "
-                  f"built for CUDA {torch.version.cuda})")
-            return
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
-    try:
-        # Only allowed before any inter-op parallel work has started; harmless if refused.
-        torch.set_num_interop_threads(1)
-    except RuntimeError:
-        pass
-    dev = torch.device(args.device)
-    sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
+    prepared = torch_bench_setup.prepare(ap, args)
+    if prepared is None:
+        return
+    dev, sync = prepared
 
     with open(args.config) as f:
         config = json.load(f)

@@ -129,23 +129,21 @@ public final class Ops {
     // ---------------------------------------------------------------- normalisation
 
     public static Tensor groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
-        Backend be = x.backend();
-        Tensor[] r = be.groupNormForward(x, gamma, beta, groups, eps);
-        Tensor y = r[0], mean = r[1], rstd = r[2];
-        Tape.record(y, g -> {
-            Tensor[] gr = be.groupNormBackward(g, x, gamma, mean, rstd, groups);
-            return new Tensor[] {wants(x) ? gr[0] : null, wants(gamma) ? gr[1] : null, wants(beta) ? gr[2] : null};
-        }, in(x, gamma, beta), mean, rstd);
-        return y;
+        return groupNorm(x, gamma, beta, groups, eps, false);
     }
 
     /** silu(groupNorm(x)) as one op: one pass forward, and no normalised tensor kept for backward. */
     public static Tensor groupNormSilu(Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        return groupNorm(x, gamma, beta, groups, eps, true);
+    }
+
+    private static Tensor groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps, boolean silu) {
         Backend be = x.backend();
-        Tensor[] r = be.groupNormSiluForward(x, gamma, beta, groups, eps);
+        Tensor[] r = silu ? be.groupNormSiluForward(x, gamma, beta, groups, eps) : be.groupNormForward(x, gamma, beta, groups, eps);
         Tensor y = r[0], mean = r[1], rstd = r[2];
         Tape.record(y, g -> {
-            Tensor[] gr = be.groupNormSiluBackward(g, x, gamma, beta, mean, rstd, groups);
+            Tensor[] gr = silu ? be.groupNormSiluBackward(g, x, gamma, beta, mean, rstd, groups)
+                    : be.groupNormBackward(g, x, gamma, mean, rstd, groups);
             return new Tensor[] {wants(x) ? gr[0] : null, wants(gamma) ? gr[1] : null, wants(beta) ? gr[2] : null};
         }, in(x, gamma, beta), mean, rstd);
         return y;

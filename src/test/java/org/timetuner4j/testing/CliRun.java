@@ -6,9 +6,23 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
-/** Runs the CLI in-process and captures its exit code and standard error. */
+/** Runs the CLI in-process and captures its exit code and standard error (or standard output). */
 public final class CliRun {
     private CliRun() {}
+
+    /** {exit code (Integer), stderr (String), stdout (String)}. */
+    public static Object[] runCapturingStdout(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Object[] r;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            r = run(args);
+        } finally {
+            System.setOut(old);
+        }
+        return new Object[] {r[0], r[1], out.toString(StandardCharsets.UTF_8)};
+    }
 
     /** {exit code (Integer), stderr (String)}. */
     public static Object[] run(String... args) {

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.timetuner4j.testing.CliRun;
@@ -36,16 +33,8 @@ class CudaUnavailableTest {
     }
 
     @Test void infoReportsCudaCleanly() {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        Object[] r;
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            r = CliRun.run("info");
-        } finally {
-            System.setOut(old);
-        }
-        String out = buf.toString(StandardCharsets.UTF_8);
+        Object[] r = CliRun.runCapturingStdout("info");
+        String out = (String) r[2];
         System.out.print(out);
         assertEquals(0, r[0], (String) r[1]);
         assertTrue(out.contains("backend cpu: available"), out);

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import jcuda.driver.CUstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -79,17 +76,8 @@ class CudnnSupportTest {
     }
 
     private static String info() {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        Object[] r;
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            r = CliRun.run("info");
-        } finally {
-            System.setOut(old);
-        }
-        String out = buf.toString(StandardCharsets.UTF_8);
+        Object[] r = CliRun.runCapturingStdout("info");
         assertEquals(0, r[0], (String) r[1]);
-        return out;
+        return (String) r[2];
     }
 }
