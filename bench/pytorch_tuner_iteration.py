@@ -40,6 +40,7 @@ def main():
     ap.add_argument("--config", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", "mnist.json"))
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    ap.add_argument("--tf32", action="store_true", help="on CUDA, let matmuls and cuDNN use TF32 (default: off)")
     ap.add_argument("--threads", type=int, help="intra-op CPU threads (required on the CPU)")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--iters", type=int, default=6)

@@ -35,6 +35,7 @@ def main():
     ap.add_argument("--config", required=True, help="JSON file with the ddim config keys")
     ap.add_argument("--batch", type=int, required=True)
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    ap.add_argument("--tf32", action="store_true", help="on CUDA, let matmuls and cuDNN use TF32 (default: off)")
     ap.add_argument("--threads", type=int,
                     help="intra-op CPU threads (required on the CPU; on CUDA the default is PyTorch's)")
     ap.add_argument("--warmup", type=int, default=3)

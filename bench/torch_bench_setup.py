@@ -6,7 +6,8 @@ import torch
 def prepare(ap, args):
     """Threads and device from --device/--threads: (torch.device, sync function), or None after
     printing one `skipped: <reason>` line when --device cuda finds no GPU. fp32 on CUDA (TF32
-    off for matmuls and cuDNN: the Java engine computes in plain fp32); one inter-op thread."""
+    off for matmuls and cuDNN, as the Java engine by default; --tf32 allows it in both, as
+    TIMETUNER_TF32=on does for ours); one inter-op thread."""
     if args.device == "cpu" and args.threads is None:
         ap.error("--threads is required with --device cpu")
     if args.device == "cuda":
@@ -14,8 +15,9 @@ def prepare(ap, args):
             print(f"skipped: PyTorch sees no CUDA device (torch {torch.__version__}, "
                   f"built for CUDA {torch.version.cuda})")
             return None
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
+        tf32 = bool(getattr(args, "tf32", False))  # --tf32: compare with TIMETUNER_TF32=on
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     try:

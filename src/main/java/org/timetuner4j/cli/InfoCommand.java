@@ -5,6 +5,7 @@ import org.timetuner4j.backend.cpu.CpuFeatures;
 import org.timetuner4j.backend.cpu.Parallel;
 import org.timetuner4j.backend.cuda.CublasSupport;
 import org.timetuner4j.backend.cuda.CudaBackend;
+import org.timetuner4j.backend.cuda.CudaMathMode;
 import org.timetuner4j.backend.cuda.CudaRuntime;
 import org.timetuner4j.backend.cuda.Kernel;
 import picocli.CommandLine.Command;
@@ -51,6 +52,7 @@ final class InfoCommand implements Runnable {
         System.out.println("  cuBLAS         " + be.cublasStatus());
         printCublasProviders();
         System.out.println("  cuDNN          " + be.cudnnStatus());
+        System.out.println("  math           " + CudaMathMode.describe());
     }
 
     /** One line per cuBLAS provider not in use, and why (the one in use is on the cuBLAS line). */

@@ -2,6 +2,7 @@ package org.timetuner4j.backend.cuda;
 
 import static org.bytedeco.cuda.global.cudnn.CUDNN_CROSS_CORRELATION;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_DATA_FLOAT;
+import static org.bytedeco.cuda.global.cudnn.CUDNN_DEFAULT_MATH;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_FMA_MATH;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_STATUS_SUCCESS;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_TENSOR_NCHW;
@@ -90,6 +91,7 @@ final class CudnnConvolutions {
     }
 
     private final cudnnContext handle = new cudnnContext();
+    private final boolean tf32 = CudaMathMode.tf32();  // read once: plans and choices depend on it
     private final CachingAllocator<CUdeviceptr> memory;
     private final FloatPointer one = new FloatPointer(1f), zero = new FloatPointer(0f);  // host scalars
     private final String describe;
@@ -144,7 +146,8 @@ final class CudnnConvolutions {
             cudnnDestroy(handle);
             throw e;
         }
-        describe = lib.version() + " via JavaCPP (" + lib.source() + ") for convolutions with symmetric padding";
+        describe = lib.version() + " via JavaCPP (" + lib.source() + ") for convolutions with symmetric padding"
+                + (tf32 ? ", TF32 allowed" : "");
     }
 
     /** Plans every direction of a small 3×3 convolution, so that a cuDNN that cannot (a sub-library missing) is not used. */
@@ -232,7 +235,7 @@ final class CudnnConvolutions {
     private Plan plan(CudnnConvProblem problem) {
         Plan p = plans.get(problem);
         if (p == null) {
-            p = new Plan(problem);
+            p = new Plan(problem, tf32);
             if (p.failure != null) note(Direction.FORWARD, problem, p.failure);
             plans.put(problem, p);
         }
@@ -256,8 +259,8 @@ final class CudnnConvolutions {
     /** cuDNN's ranked algorithms for {@code d}, the first usable one, and its exact workspace size. */
     private Choice choose(Plan p, Direction d) {
         List<CudnnAlgorithmChoice.Candidate> ranked = ranked(p, d);
-        Optional<CudnnAlgorithmChoice.Candidate> pick = CudnnAlgorithmChoice.pick(ranked);
-        if (pick.isEmpty()) return Choice.declined(CudnnAlgorithmChoice.noneUsable(ranked));
+        Optional<CudnnAlgorithmChoice.Candidate> pick = CudnnAlgorithmChoice.pick(ranked, tf32);
+        if (pick.isEmpty()) return Choice.declined(CudnnAlgorithmChoice.noneUsable(ranked, tf32));
         int algo = pick.get().algo();
         try (SizeTPointer bytes = new SizeTPointer(1)) {
             switch (d) {
@@ -329,11 +332,11 @@ final class CudnnConvolutions {
         final EnumMap<Direction, Choice> choices = new EnumMap<>(Direction.class);
         final String failure;  // null when every descriptor was set
 
-        Plan(CudnnConvProblem p) {
+        Plan(CudnnConvProblem p, boolean tf32) {
             problem = p;
             String f = null;
             try {
-                describe(p);
+                describe(p, tf32);
             } catch (RuntimeException | LinkageError e) {
                 destroy();
                 f = message(e);
@@ -341,7 +344,7 @@ final class CudnnConvolutions {
             failure = f;
         }
 
-        private void describe(CudnnConvProblem p) {
+        private void describe(CudnnConvProblem p, boolean tf32) {
             for (cudnnTensorStruct t : new cudnnTensorStruct[] {x, y, bias})
                 check("cudnnCreateTensorDescriptor", cudnnCreateTensorDescriptor(t));
             check("cudnnCreateFilterDescriptor", cudnnCreateFilterDescriptor(w));
@@ -353,7 +356,8 @@ final class CudnnConvolutions {
             check("cudnnSetFilter4dDescriptor", cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, p.co(), p.ci(), p.kh(), p.kw()));
             check("cudnnSetConvolution2dDescriptor", cudnnSetConvolution2dDescriptor(conv, p.padH(), p.padW(), p.stride(), p.stride(),
                     1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-            check("cudnnSetConvolutionMathType", cudnnSetConvolutionMathType(conv, CUDNN_FMA_MATH));
+            // default math lets cuDNN use TF32 tensor cores for fp32 data; FMA math forbids it
+            check("cudnnSetConvolutionMathType", cudnnSetConvolutionMathType(conv, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
             int[] n = new int[1], c = new int[1], h = new int[1], wd = new int[1];
             check("cudnnGetConvolution2dForwardOutputDim", cudnnGetConvolution2dForwardOutputDim(conv, x, w, n, c, h, wd));
             if (n[0] != p.n() || c[0] != p.co() || h[0] != p.outHeight() || wd[0] != p.outWidth())

@@ -35,7 +35,7 @@ final class JCublasProvider implements CublasProvider {
         JCublas2.cublasCreate(h);
         JCublas2.cublasSetStream(h, new cudaStream_t(stream));
         JCublas2.cublasSetPointerMode(h, cublasPointerMode.CUBLAS_POINTER_MODE_HOST);
-        JCublas2.cublasSetMathMode(h, cublasMath.CUBLAS_DEFAULT_MATH);  // FP32, no TF32
+        JCublas2.cublasSetMathMode(h, CudaMathMode.tf32() ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
         int[] v = new int[1];
         JCublas2.cublasGetVersion(h, v);
         return new JCublasHandle(h, CublasSupport.versionString(v[0]) + " via JCublas2");

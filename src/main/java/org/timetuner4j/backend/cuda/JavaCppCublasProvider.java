@@ -5,6 +5,7 @@ import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_POINTER_MODE_HOST;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_STATUS_SUCCESS;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_TF32_TENSOR_OP_MATH;
 
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
@@ -52,7 +53,7 @@ final class JavaCppCublasProvider implements CublasProvider {
             check("cublasCreate", cublas.cublasCreate_v2(handle));
             check("cublasSetStream", cublas.cublasSetStream_v2(handle, new CUstream_st(new JavaCppCuda.At(RawAddress.of(stream)))));
             check("cublasSetPointerMode", cublas.cublasSetPointerMode_v2(handle, CUBLAS_POINTER_MODE_HOST));
-            check("cublasSetMathMode", cublas.cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH));  // FP32, no TF32
+            check("cublasSetMathMode", cublas.cublasSetMathMode(handle, CudaMathMode.tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
             int[] v = new int[1];
             check("cublasGetVersion", cublas.cublasGetVersion_v2(handle, v));
             describe = CublasSupport.versionString(v[0]) + " via JavaCPP (" + source + ")";

@@ -42,6 +42,14 @@ class CudnnAlgorithmChoiceTest {
         assertNull(CudnnAlgorithmChoice.rejection(new Candidate(1, SUCCESS, DET, FMA, 0)));
     }
 
+    @Test void withTf32TensorOpMathIsAcceptedButNeverFp16Conversion() {
+        List<Candidate> ranked = List.of(new Candidate(3, SUCCESS, DET, TENSOR_OP_CONVERSION, 0),
+                new Candidate(7, SUCCESS, DET, TENSOR_OP, 0), new Candidate(1, SUCCESS, DET, FMA, 0));
+        assertEquals(1, CudnnAlgorithmChoice.pick(ranked).orElseThrow().algo());
+        assertEquals(7, CudnnAlgorithmChoice.pick(ranked, true).orElseThrow().algo());
+        assertEquals("tensor-op math 2", CudnnAlgorithmChoice.rejection(ranked.get(0), true));
+    }
+
     @Test void workspacesOverTheCapArePassedOver() {
         long cap = CudnnAlgorithmChoice.MAX_WORKSPACE;
         List<Candidate> ranked = List.of(new Candidate(4, SUCCESS, DET, FMA, cap + 1), new Candidate(1, SUCCESS, DET, FMA, cap));
