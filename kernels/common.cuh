@@ -41,3 +41,16 @@ __device__ __forceinline__ float block_max(float v, float* sh) {
     __syncthreads();
     return r;
 }
+
+// SiLU, shared by elementwise.cu and the fused group norm: x·sigmoid(x) with the sigmoid in
+// double, rounded to float, then the float product (PyTorch's order).
+__device__ __forceinline__ float silu_value(float v) {
+    float s = (float)(1.0 / (1.0 + exp(-(double)v)));
+    return __fmul_rn(v, s);
+}
+
+// g·silu'(v) = g·s·(1 + v·(1 − s)), in double.
+__device__ __forceinline__ float silu_gradient(double v, double g) {
+    double s = 1.0 / (1.0 + exp(-v));
+    return (float)(g * s * (1.0 + v * (1.0 - s)));
+}

@@ -47,22 +47,14 @@ extern "C" __global__ void add_inplace_f32(float* acc, const float* g, int n) {
     GRID_STRIDE(i, n) acc[i] = __fadd_rn(acc[i], g[i]);
 }
 
-// x·sigmoid(x): the sigmoid in double, rounded to float, then the float product (PyTorch's order).
+// x·sigmoid(x) (silu_value in common.cuh).
 extern "C" __global__ void silu_fwd(float* out, const float* x, int n) {
-    GRID_STRIDE(i, n) {
-        float v = x[i];
-        float s = (float)(1.0 / (1.0 + exp(-(double)v)));
-        out[i] = __fmul_rn(v, s);
-    }
+    GRID_STRIDE(i, n) out[i] = silu_value(x[i]);
 }
 
-// gradOut · s·(1 + x·(1 − s)), in double.
+// gradOut · silu'(x) (silu_gradient in common.cuh).
 extern "C" __global__ void silu_bwd(float* out, const float* x, const float* gout, int n) {
-    GRID_STRIDE(i, n) {
-        double v = x[i];
-        double s = 1.0 / (1.0 + exp(-v));
-        out[i] = (float)(gout[i] * s * (1.0 + v * (1.0 - s)));
-    }
+    GRID_STRIDE(i, n) out[i] = silu_gradient(x[i], gout[i]);
 }
 
 // Reduction of g (rank-4 dims d0..d3) over the dimensions whose bit is set in `reduced`

@@ -6,12 +6,6 @@
 // which the plain backward kernels apply.
 #include "common.cuh"
 
-// y·sigmoid(y): the sigmoid in double, rounded to float, then the float product (as silu_fwd).
-__device__ __forceinline__ float silu_of(float v) {
-    float s = (float)(1.0 / (1.0 + exp(-(double)v)));
-    return __fmul_rn(v, s);
-}
-
 // One block per (n, g): writes y (or silu(y)), mean[ng], rstd[ng].
 extern "C" __global__ void group_norm_fwd(float* y, float* mean, float* rstd, const float* x,
                                           const float* gamma, const float* beta, int c, int hw, int groups, float eps,
@@ -37,12 +31,11 @@ extern "C" __global__ void group_norm_fwd(float* y, float* mean, float* rstd, co
         float a = __fmul_rn(fr, gamma[ch]);
         float b = __fsub_rn(beta[ch], __fmul_rn(a, fm));
         float v = __fadd_rn(__fmul_rn(xs[i], a), b);
-        ys[i] = silu ? silu_of(v) : v;
+        ys[i] = silu ? silu_value(v) : v;
     }
 }
 
-// Grid-stride over n·c·hw: gz = gs·s·(1 + z·(1 − s)) with z = x·a + b recomputed exactly as the
-// forward did and s = sigmoid(z), in double.
+// Grid-stride over n·c·hw: gz = gs·silu'(z) with z = x·a + b recomputed exactly as the forward did.
 extern "C" __global__ void group_norm_silu_grad(float* gz, const float* gs, const float* x, const float* gamma,
                                                 const float* beta, const float* mean, const float* rstd,
                                                 int c, int hw, int groups, long long total) {
@@ -53,9 +46,7 @@ extern "C" __global__ void group_norm_silu_grad(float* gz, const float* gs, cons
         long long ng = nc / c * groups + ch / cpg;
         float a = __fmul_rn(rstd[ng], gamma[ch]);
         float b = __fsub_rn(beta[ch], __fmul_rn(a, mean[ng]));
-        double z = __fadd_rn(__fmul_rn(x[i], a), b);
-        double s = 1.0 / (1.0 + exp(-z));
-        gz[i] = (float)(gs[i] * s * (1.0 + z * (1.0 - s)));
+        gz[i] = silu_gradient(__fadd_rn(__fmul_rn(x[i], a), b), gs[i]);
     }
 }
 

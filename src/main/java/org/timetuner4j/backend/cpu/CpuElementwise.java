@@ -82,19 +82,22 @@ final class CpuElementwise {
 
     /** d silu/dx = s·(1 + x·(1 − s)). */
     static void siluBackward(float[] x, float[] gout, float[] out) {
-        Parallel.forRange(x.length, 1 << 14, (from, to) -> {
-            int i = from;
-            for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
-                FloatVector v = FloatVector.fromArray(S, x, i);
-                FloatVector sig = VectorMath.sigmoid(v);
-                FloatVector d = sig.mul(ONE.add(v.mul(ONE.sub(sig))));
-                FloatVector.fromArray(S, gout, i).mul(d).intoArray(out, i);
-            }
-            for (; i < to; i++) {
-                double v = x[i];
-                double s = 1.0 / (1.0 + Math.exp(-v));
-                out[i] = (float) (gout[i] * s * (1.0 + v * (1.0 - s)));
-            }
-        });
+        Parallel.forRange(x.length, 1 << 14, (from, to) -> siluBackward(x, gout, out, from, to));
+    }
+
+    /** out[i] = gout[i]·silu'(x[i]) for i in [from, to); out may be x. */
+    static void siluBackward(float[] x, float[] gout, float[] out, int from, int to) {
+        int i = from;
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector sig = VectorMath.sigmoid(v);
+            FloatVector d = sig.mul(ONE.add(v.mul(ONE.sub(sig))));
+            FloatVector.fromArray(S, gout, i).mul(d).intoArray(out, i);
+        }
+        for (; i < to; i++) {
+            double v = x[i];
+            double s = 1.0 / (1.0 + Math.exp(-v));
+            out[i] = (float) (gout[i] * s * (1.0 + v * (1.0 - s)));
+        }
     }
 }

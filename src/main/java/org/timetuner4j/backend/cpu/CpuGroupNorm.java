@@ -6,12 +6,12 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Group normalisation over (C/G)·H·W values per sample and group, biased variance, then the
  * per-channel scale-and-shift y = x·a + b with a = rstd·γ, b = β − a·μ (PyTorch's form).
- * With {@code silu} the forward writes silu(y) in the same pass, and {@link #siluGrad} turns
- * the gradient of silu(y) into that of y (recomputing y), so the plain backward applies.
+ * With {@code silu} the forward also applies silu to each channel while it is in cache, and
+ * {@link #siluGrad} turns the gradient of silu(y) into that of y (recomputing y), so the plain
+ * backward applies.
  */
 final class CpuGroupNorm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
 
     private CpuGroupNorm() {}
 
@@ -45,8 +45,8 @@ final class CpuGroupNorm {
     }
 
     /**
-     * gz = gs·silu'(z) with z = x·a + b recomputed exactly as {@link #forward} computed it and
-     * silu'(z) = s·(1 + z·(1 − s)), s = sigmoid(z).
+     * gz = gs·silu'(z) with z = x·a + b recomputed exactly as {@link #forward} computed it (into
+     * gz, then turned into the gradient in place by the shared SiLU backward).
      */
     static void siluGrad(float[] gs, float[] x, float[] gamma, float[] beta, float[] mean, float[] rstd,
                          int n, int c, int hw, int groups, float[] gz) {
@@ -57,17 +57,10 @@ final class CpuGroupNorm {
             float b = beta[ch] - a * mean[ng];
             FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
             int off = nc * hw, i = 0;
-            for (int end = S.loopBound(hw); i < end; i += S.length()) {
-                FloatVector z = FloatVector.fromArray(S, x, off + i).mul(va).add(vb);
-                FloatVector sg = VectorMath.sigmoid(z);
-                FloatVector d = sg.mul(ONE.add(z.mul(ONE.sub(sg))));
-                FloatVector.fromArray(S, gs, off + i).mul(d).intoArray(gz, off + i);
-            }
-            for (; i < hw; i++) {
-                double z = x[off + i] * a + b;
-                double sg = 1.0 / (1.0 + Math.exp(-z));
-                gz[off + i] = (float) (gs[off + i] * sg * (1.0 + z * (1.0 - sg)));
-            }
+            for (int end = S.loopBound(hw); i < end; i += S.length())
+                FloatVector.fromArray(S, x, off + i).mul(va).add(vb).intoArray(gz, off + i);
+            for (; i < hw; i++) gz[off + i] = x[off + i] * a + b;
+            CpuElementwise.siluBackward(gz, gs, gz, off, off + hw);
         });
     }
 
@@ -110,7 +103,7 @@ final class CpuGroupNorm {
      * With x̂ = (x − μ)·r and gx̂ = gy·γ: gx = r·(gx̂ − mean(gx̂) − x̂·mean(gx̂·x̂)),
      * gγ = Σ gy·x̂, gβ = Σ gy (sums over samples and positions). One pass gathers, per sample
      * and channel, S0 = Σ gy and S1 = Σ gy·(x − μ); every sum above follows from them, and a
-     * second pass writes gx = gy·(rγ) + (x − μ)·(−r²·mean(gx̂·x̂)/r) − r·mean(gx̂).
+     * second pass writes gx = gy·(rγ) + (x − μ)·(−r²·mean(gx̂·x̂)) − r·mean(gx̂).
      */
     static void backward(float[] gy, float[] x, float[] gamma, float[] mean, float[] rstd,
                          int n, int c, int hw, int groups, float[] gx, float[] ggamma, float[] gbeta) {
