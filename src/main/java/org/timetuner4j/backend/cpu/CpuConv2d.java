@@ -97,6 +97,12 @@ final class CpuConv2d {
 
     /** {@code pool} lends the padded copy of the input (large, and needed once per call). */
     static void forward(float[] x, float[] w, float[] bias, Dims d, float[] out, ArrayPool pool) {
+        if (CpuWinograd.applies(d)) CpuWinograd.forward(x, w, bias, d, out, pool);
+        else forwardDirect(x, w, bias, d, out, pool);
+    }
+
+    /** The forward as one GEMM over (implicit) im2col columns, for every geometry. */
+    static void forwardDirect(float[] x, float[] w, float[] bias, Dims d, float[] out, ArrayPool pool) {
         int p = d.p(), k = d.k(), co = d.co(), wo = d.wo();
         int rowsPerChunk = Math.max(1, Math.min(d.ho(), COLUMN_CHUNK / wo));
         int chunks = (d.ho() + rowsPerChunk - 1) / rowsPerChunk;

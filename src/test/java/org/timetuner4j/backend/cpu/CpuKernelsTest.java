@@ -24,22 +24,7 @@ class CpuKernelsTest {
                 float[] x = Check.randomArray(r, n * ci * h * w, 1), wt = Check.randomArray(r, co * ci * k * k, 1), b = Check.randomArray(r, co, 1);
                 Tensor y = be.conv2dForward(be.fromHost(x, Shape.of(n, ci, h, w)), be.fromHost(wt, Shape.of(co, ci, k, k)),
                         be.fromHost(b, Shape.of(co)), g);
-                int ho = g.outHeight(h, k), wo = g.outWidth(w, k);
-                float[] ref = new float[n * co * ho * wo];
-                for (int in = 0; in < n; in++)
-                    for (int o = 0; o < co; o++)
-                        for (int oy = 0; oy < ho; oy++)
-                            for (int ox = 0; ox < wo; ox++) {
-                                double s = b[o];
-                                for (int c = 0; c < ci; c++)
-                                    for (int ky = 0; ky < k; ky++)
-                                        for (int kx = 0; kx < k; kx++) {
-                                            int iy = oy * g.stride() + ky - g.padTop(), ix = ox * g.stride() + kx - g.padLeft();
-                                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                            s += (double) x[((in * ci + c) * h + iy) * w + ix] * wt[((o * ci + c) * k + ky) * k + kx];
-                                        }
-                                ref[((in * co + o) * ho + oy) * wo + ox] = (float) s;
-                            }
+                float[] ref = ConvolutionReference.forward(x, wt, b, n, ci, h, w, co, k, g);
                 Check.maxRelative("conv " + java.util.Arrays.toString(cs) + " " + g, y.toArray(), ref, 1e-5);
             }
     }
