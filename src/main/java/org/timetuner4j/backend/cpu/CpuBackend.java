@@ -79,7 +79,16 @@ public final class CpuBackend implements Backend {
         return wrap(o, out);
     }
 
-    @Override public Tensor add(Tensor a, Tensor b) { return binary(a, b, Float::sum); }
+    @Override public Tensor add(Tensor a, Tensor b) {
+        requireCpu(a, b);
+        if (CpuElementwise.perPlane(b.shape(), a.shape()) || CpuElementwise.perPlane(a.shape(), b.shape())) {
+            Tensor full = CpuElementwise.perPlane(b.shape(), a.shape()) ? a : b, small = full == a ? b : a;
+            float[] o = alloc(full.shape().numel());
+            CpuElementwise.addPerPlane(data(full), full.shape(), data(small), small.shape(), o);
+            return wrap(o, full.shape());
+        }
+        return binary(a, b, Float::sum);
+    }
 
     @Override public Tensor sub(Tensor a, Tensor b) { return binary(a, b, (x, y) -> x - y); }
 

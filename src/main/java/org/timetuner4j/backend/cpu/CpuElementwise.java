@@ -40,11 +40,37 @@ final class CpuElementwise {
         });
     }
 
+    /**
+     * True when {@code small} holds one value per (H, W) plane of {@code full} (rank-4 view,
+     * broadcast over the last two dims only), as a ResnetBlock's h + temb[:, :, None, None].
+     */
+    static boolean perPlane(Shape small, Shape full) {
+        int[] d = Broadcast.dims4(full), ds = Broadcast.dims4(small);
+        return full.rank() == 4 && ds[2] == 1 && ds[3] == 1 && d[2] * d[3] > 1 && Broadcast.shape(small, full).equals(full);
+    }
+
+    /** out = full + small with {@link #perPlane}(small's shape, full's shape): one vector add per plane run. */
+    static void addPerPlane(float[] full, Shape fs, float[] small, Shape ss, float[] out) {
+        int[] d = Broadcast.dims4(fs), st = Broadcast.strides4(ss, fs);
+        int plane = d[2] * d[3];
+        Parallel.forRange(d[0] * d[1], Math.max(1, (1 << 14) / plane), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                float sp = small[p / d[1] * st[0] + p % d[1] * st[1]];
+                FloatVector s = FloatVector.broadcast(S, sp);
+                int i = p * plane, end = i + plane;
+                for (int vEnd = i + S.loopBound(plane); i < vEnd; i += S.length())
+                    FloatVector.fromArray(S, full, i).add(s).intoArray(out, i);
+                for (; i < end; i++) out[i] = full[i] + sp;
+            }
+        });
+    }
+
     /** Sums g (of shape gs) into a tensor of shape target (whose broadcast produced gs). */
     static float[] sumToShape(float[] g, Shape gs, Shape target) {
         if (gs.equals(target)) return g.clone();
         Shape check = Broadcast.shape(target, gs);
         if (!check.equals(gs)) throw new IllegalArgumentException("cannot reduce " + gs + " to " + target);
+        if (perPlane(target, gs)) return sumPlanes(g, gs, target);
         int[] d = Broadcast.dims4(gs);
         int[] st = Broadcast.strides4(target, gs);
         double[] acc = new double[target.numel()];
@@ -56,6 +82,38 @@ final class CpuElementwise {
                     for (int i3 = 0; i3 < d[3]; i3++) acc[base + i3 * st[3]] += g[idx++];
                 }
         float[] out = new float[target.numel()];
+        for (int i = 0; i < out.length; i++) out[i] = (float) acc[i];
+        return out;
+    }
+
+    private static final int SUM_CHUNK = 8 * S.length();
+
+    /**
+     * sumToShape to one value per (H, W) plane: each plane summed in float lanes over short
+     * chunks, then chunks, lanes and planes added in double, in a fixed order (deterministic
+     * for any thread count).
+     */
+    private static float[] sumPlanes(float[] g, Shape gs, Shape target) {
+        int[] d = Broadcast.dims4(gs), st = Broadcast.strides4(target, gs);
+        int plane = d[2] * d[3], planes = d[0] * d[1];
+        double[] sums = new double[planes];
+        Parallel.forRange(planes, Math.max(1, (1 << 14) / plane), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int i = p * plane, end = i + plane;
+                double s = 0;
+                while (i + SUM_CHUNK <= end) {  // at most SUM_CHUNK / L float adds per lane before going to double
+                    FloatVector acc = FloatVector.fromArray(S, g, i);
+                    for (int k = S.length(); k < SUM_CHUNK; k += S.length()) acc = acc.add(FloatVector.fromArray(S, g, i + k));
+                    s += VectorMath.sumLanes(acc);
+                    i += SUM_CHUNK;
+                }
+                for (; i < end; i++) s += g[i];
+                sums[p] = s;
+            }
+        });
+        double[] acc = new double[target.numel()];
+        for (int p = 0; p < planes; p++) acc[p / d[1] * st[0] + p % d[1] * st[1]] += sums[p];
+        float[] out = new float[acc.length];
         for (int i = 0; i < out.length; i++) out[i] = (float) acc[i];
         return out;
     }

@@ -29,16 +29,15 @@ public final class Parallel {
         void run(int from, int to);
     }
 
-    /** Runs body(i) for i in [0, n), in parallel when it pays. */
+    /**
+     * Runs body(i) for i in [0, n), in parallel when it pays: a few contiguous runs of indices
+     * per thread, so thousands of tiny bodies (a group norm's channels) cost a few forks, not
+     * thousands.
+     */
     public static void forEach(int n, Body body) {
-        if (n <= 0) return;
-        if (n == 1 || threads() == 1 || ForkJoinTask.inForkJoinPool()) {
-            for (int i = 0; i < n; i++) body.run(i);
-            return;
-        }
-        pool.invoke(new Chunk(0, n, 1, (from, to) -> {
+        forRange(n, 1, (from, to) -> {
             for (int i = from; i < to; i++) body.run(i);
-        }));
+        });
     }
 
     /**

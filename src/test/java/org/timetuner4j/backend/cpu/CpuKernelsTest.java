@@ -9,6 +9,8 @@ import org.timetuner4j.testing.Check;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Fast CPU kernels against plain reference formulas and against values PyTorch printed. */
 class CpuKernelsTest {
@@ -58,6 +60,33 @@ class CpuKernelsTest {
                 for (int i = 0; i < rf.length; i++) rf[i] = (float) ref[i];
                 Check.maxRelative("conv grad input " + java.util.Arrays.toString(cs) + " " + g, got, rf, 1e-5);
             }
+    }
+
+    /** The per-plane fast paths (h + temb[:, :, None, None] and its gradient) against the element formula. */
+    @Test void perPlaneBroadcastAddAndSumMatchTheFormula() {
+        Random r = new Random(5);
+        Shape full = Shape.of(3, 5, 7, 6);
+        float[] x = Check.randomArray(r, full.numel(), 1);
+        for (Shape small : new Shape[] {Shape.of(3, 5, 1, 1), Shape.of(1, 5, 1, 1), Shape.of(5, 1, 1), Shape.of(1)}) {
+            assertTrue(CpuElementwise.perPlane(small, full), small.toString());
+            float[] b = Check.randomArray(r, small.numel(), 1);
+            int[] st = org.timetuner4j.backend.Broadcast.strides4(small, full);
+            float[] sum = new float[full.numel()];
+            double[] reduced = new double[small.numel()];
+            for (int i = 0; i < sum.length; i++) {
+                int n = i / (5 * 42), c = i / 42 % 5;
+                sum[i] = x[i] + b[n * st[0] + c * st[1]];
+                reduced[n * st[0] + c * st[1]] += x[i];
+            }
+            Tensor tx = be.fromHost(x, full), tb = be.fromHost(b, small);
+            Check.maxRelative("x + b" + small, be.add(tx, tb).toArray(), sum, 0);
+            Check.maxRelative("b" + small + " + x", be.add(tb, tx).toArray(), sum, 0);
+            float[] ref = new float[reduced.length];
+            for (int i = 0; i < ref.length; i++) ref[i] = (float) reduced[i];
+            Check.maxRelative("sumToShape to " + small, be.sumToShape(tx, small).toArray(), ref, 1e-6);
+        }
+        assertFalse(CpuElementwise.perPlane(Shape.of(3, 5, 7, 1), full));
+        assertFalse(CpuElementwise.perPlane(Shape.of(3, 5, 1, 1), Shape.of(3, 5, 1, 1)));
     }
 
     /** PyTorch 2.13 CPU values of the ddim embedding (UNet spec §1.3, ch = 128). */
