@@ -1,25 +1,51 @@
 package org.timetuner4j.backend.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
-/** The one helper through which every CPU kernel runs its parallel loops. */
+/**
+ * The one helper through which every CPU kernel runs its parallel loops. A loop is cut into a
+ * fixed set of pieces; the calling thread and up to threads − 1 workers claim pieces until none
+ * are left. The caller starts at once, so a worker that wakes late only takes fewer pieces
+ * instead of delaying the loop, and a short loop costs about what it would serially. Which
+ * thread runs a piece never changes what the piece computes, so results do not depend on it.
+ * A body that itself calls into this class runs that inner loop serially.
+ */
 public final class Parallel {
-    private static volatile ForkJoinPool pool = new ForkJoinPool(Runtime.getRuntime().availableProcessors());
+    /** Up to this long a caller whose pieces are done spins before parking for the rest. */
+    private static final long SPIN_NANOS = 50_000;
+    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
+    private static volatile int threads = Runtime.getRuntime().availableProcessors();
+    private static volatile ExecutorService workers = newWorkers(threads);
 
     private Parallel() {}
 
-    /** Sets the number of worker threads (the CLI's --threads). */
+    /** Sets the number of threads, the caller included (the CLI's --threads). */
     public static synchronized void setThreads(int n) {
         if (n < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + n);
-        if (n == pool.getParallelism()) return;
-        ForkJoinPool old = pool;
-        pool = new ForkJoinPool(n);
-        old.shutdown();
+        if (n == threads) return;
+        ExecutorService old = workers;
+        workers = newWorkers(n);
+        threads = n;
+        if (old != null) old.shutdown();
     }
 
-    public static int threads() { return pool.getParallelism(); }
+    public static int threads() { return threads; }
+
+    private static ExecutorService newWorkers(int n) {
+        if (n <= 1) return null;
+        AtomicInteger count = new AtomicInteger();
+        return Executors.newFixedThreadPool(n - 1, r -> {
+            Thread t = new Thread(() -> {
+                INSIDE.set(true);
+                r.run();
+            }, "timetuner-cpu-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
     public interface Body {
         void run(int index);
@@ -31,8 +57,8 @@ public final class Parallel {
 
     /**
      * Runs body(i) for i in [0, n), in parallel when it pays: a few contiguous runs of indices
-     * per thread, so thousands of tiny bodies (a group norm's channels) cost a few forks, not
-     * thousands.
+     * per thread, so thousands of tiny bodies (a group norm's channels) cost a few hand-offs,
+     * not thousands.
      */
     public static void forEach(int n, Body body) {
         forRange(n, 1, (from, to) -> {
@@ -46,31 +72,69 @@ public final class Parallel {
      */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
-        if (n <= grain || threads() == 1 || ForkJoinTask.inForkJoinPool()) {
+        ExecutorService pool = workers;
+        int t = threads;
+        if (n <= grain || t == 1 || pool == null || INSIDE.get()) {
             body.run(0, n);
             return;
         }
-        int pieces = Math.min(threads() * 4, (n + grain - 1) / grain);
+        int pieces = Math.min(t * 4, (n + grain - 1) / grain);
         int step = (n + pieces - 1) / pieces;
-        pool.invoke(new Chunk(0, n, step, body));
+        Loop loop = new Loop(n, step, (n + step - 1) / step, body);
+        for (int i = 0; i < Math.min(t - 1, loop.pieces - 1); i++) {
+            try {
+                pool.execute(loop::work);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                break;  // threads changed meanwhile: the caller does the rest
+            }
+        }
+        INSIDE.set(true);
+        try {
+            loop.work();
+        } finally {
+            INSIDE.set(false);
+        }
+        loop.awaitPieces();
+        loop.rethrow();
     }
 
-    private static final class Chunk extends RecursiveAction {
-        private final int from, to, step;
-        private final RangeBody body;
+    /** One parallel loop: pieces handed out in order to whichever thread asks next. */
+    private static final class Loop {
+        final int n, step, pieces;
+        final RangeBody body;
+        final Thread caller = Thread.currentThread();
+        final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        volatile Throwable failure;
 
-        Chunk(int from, int to, int step, RangeBody body) {
-            this.from = from; this.to = to; this.step = step; this.body = body;
+        Loop(int n, int step, int pieces, RangeBody body) {
+            this.n = n; this.step = step; this.pieces = pieces; this.body = body;
         }
 
-        @Override protected void compute() {
-            if (to - from <= step) {
-                body.run(from, to);
-                return;
+        void work() {
+            for (int p; (p = next.getAndIncrement()) < pieces; ) {
+                try {
+                    if (failure == null) body.run(p * step, Math.min(n, (p + 1) * step));
+                } catch (Throwable e) {
+                    if (failure == null) failure = e;
+                } finally {
+                    if (done.incrementAndGet() == pieces) LockSupport.unpark(caller);
+                }
             }
-            int pieces = (to - from + step - 1) / step;
-            int mid = from + (pieces / 2) * step;
-            invokeAll(new Chunk(from, mid, step, body), new Chunk(mid, to, step, body));
+        }
+
+        void awaitPieces() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (done.get() < pieces) {
+                if (System.nanoTime() < spinUntil) Thread.onSpinWait();
+                else LockSupport.park(this);
+            }
+        }
+
+        void rethrow() {
+            Throwable e = failure;
+            if (e instanceof RuntimeException r) throw r;
+            if (e instanceof Error err) throw err;
+            if (e != null) throw new IllegalStateException(e);
         }
     }
 
@@ -88,5 +152,4 @@ public final class Parallel {
         for (double v : partial) s += v;
         return s;
     }
-
 }

@@ -1,0 +1,60 @@
+package org.timetuner4j.backend.cpu;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class ParallelTest {
+    private final int defaultThreads = Parallel.threads();
+
+    @AfterEach void restoreThreads() { Parallel.setThreads(defaultThreads); }
+
+    @Test void everyIndexRunsExactlyOnce() {
+        for (int threads : new int[] {1, 2, 3, 5}) {
+            Parallel.setThreads(threads);
+            for (int n : new int[] {1, 2, 7, 64, 1000}) {
+                AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                Parallel.forEach(n, i -> seen.incrementAndGet(i));
+                AtomicIntegerArray ranged = new AtomicIntegerArray(n);
+                Parallel.forRange(n, 3, (from, to) -> { for (int i = from; i < to; i++) ranged.incrementAndGet(i); });
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, seen.get(i), threads + " threads, n " + n + ", index " + i);
+                    assertEquals(1, ranged.get(i), threads + " threads, n " + n + ", index " + i + " (ranges)");
+                }
+            }
+        }
+    }
+
+    @Test void aBodysExceptionReachesTheCallerAndTheNextLoopStillRuns() {
+        Parallel.setThreads(3);
+        IllegalArgumentException boom = new IllegalArgumentException("boom");
+        assertSame(boom, assertThrows(IllegalArgumentException.class, () -> Parallel.forEach(100, i -> {
+            if (i == 57) throw boom;
+        })));
+        AtomicIntegerArray seen = new AtomicIntegerArray(100);
+        Parallel.forEach(100, seen::incrementAndGet);
+        for (int i = 0; i < 100; i++) assertEquals(1, seen.get(i));
+    }
+
+    @Test void aLoopInsideABodyCompletes() {
+        Parallel.setThreads(2);
+        AtomicIntegerArray seen = new AtomicIntegerArray(40 * 30);
+        Parallel.forEach(40, i -> Parallel.forEach(30, j -> seen.incrementAndGet(i * 30 + j)));
+        for (int i = 0; i < seen.length(); i++) assertEquals(1, seen.get(i));
+    }
+
+    @Test void sumIsTheSameForAnyThreadCount() {
+        double[] sums = new double[3];
+        for (int threads = 1; threads <= 3; threads++) {
+            Parallel.setThreads(threads);
+            sums[threads - 1] = Parallel.sum(100_000, i -> Math.sin(i) * 1e-3);
+        }
+        assertEquals(sums[0], sums[1], 0);
+        assertEquals(sums[0], sums[2], 0);
+    }
+}
