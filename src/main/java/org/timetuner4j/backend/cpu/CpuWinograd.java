@@ -96,10 +96,9 @@ final class CpuWinograd {
             if (plane == d.n() * d.ci() - 1) java.util.Arrays.fill(xp, base + hp * wp, xp.length, 0f);
             for (int y = 0; y < rowsIn; y++) {
                 int row = base + (pt + y) * wp, in = src + y * w;
-                for (int c = 0; c < colsIn; c++) {
-                    int col = pl + c;
-                    xp[row + (col & 1) * half + (col >> 1)] = x[in + c];
-                }
+                // input column c sits at padded column pl + c: even ones to the left half, odd to the right
+                for (int c = pl & 1, k = row + (pl + c) / 2; c < colsIn; c += 2, k++) xp[k] = x[in + c];
+                for (int c = 1 - (pl & 1), k = row + half + (pl + c) / 2; c < colsIn; c += 2, k++) xp[k] = x[in + c];
             }
         });
         return xp;
@@ -109,8 +108,8 @@ final class CpuWinograd {
     static Gemm.PackedA[] transformWeights(float[] w, int co, int ci) {
         float[] u = new float[16 * co * ci];
         int stride = co * ci;
-        float[] gg = new float[12];
-        for (int o = 0; o < co; o++)
+        Parallel.forEach(co, o -> {
+            float[] gg = new float[12];
             for (int c = 0; c < ci; c++) {
                 int g = (o * ci + c) * 9;
                 for (int col = 0; col < 3; col++) {  // G g: 4×3
@@ -129,8 +128,9 @@ final class CpuWinograd {
                     u[(4 * r + 3) * stride + at] = q2;
                 }
             }
+        });
         Gemm.PackedA[] packed = new Gemm.PackedA[16];
-        for (int xi = 0; xi < 16; xi++) packed[xi] = Gemm.pack(false, co, ci, u, xi * stride, ci);
+        Parallel.forEach(16, xi -> packed[xi] = Gemm.pack(false, co, ci, u, xi * stride, ci));
         return packed;
     }
 
