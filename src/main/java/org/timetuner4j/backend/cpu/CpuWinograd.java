@@ -70,8 +70,7 @@ final class CpuWinograd {
             for (int c = 0; c < ci; c++)
                 for (int i = 0; i < imgs; i++)
                     transformInput(xp, (((n0 + i) * ci + c) * hp + 2 * ty0) * wp, wp, wq, r, tw, s.rows, s.v, c * tq + i * r * tw, ci * tq);
-            java.util.Arrays.fill(s.m, 0, 16 * co * tq, 0f);
-            for (int xi = 0; xi < 16; xi++) Gemm.gemm(u[xi], false, roundUp(t, NR), s.v, xi * ci * tq, tq, s.m, xi * co * tq, tq);
+            for (int xi = 0; xi < 16; xi++) Gemm.product(u[xi], false, roundUp(t, NR), s.v, xi * ci * tq, tq, s.m, xi * co * tq, tq);
             for (int o = 0; o < co; o++)
                 for (int i = 0; i < imgs; i++)
                     transformOutput(s.m, o * tq + i * r * tw, co * tq, r * tw, r, tw, bias == null ? 0f : bias[o], s.rows,

@@ -60,7 +60,7 @@ public final class Gemm {
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     packA(transA, a, aOff, lda, ic, mc, pc, kc, packA, 0);
-                    block(packA, 0, mc, kc, source, pc, jc, nc, c, cOff + ic * ldc, ldc);
+                    block(packA, 0, mc, kc, source, pc, jc, nc, c, cOff + ic * ldc, ldc, false);
                 }
             }
         }
@@ -90,13 +90,23 @@ public final class Gemm {
 
     /** C[M×N] += A·B with A prepacked and B produced panel by panel by {@code source}. */
     public static void gemm(PackedA a, PanelSource source, int n, float[] c, int cOff, int ldc) {
+        gemm(a, source, n, c, cOff, ldc, false);
+    }
+
+    /** C[M×N] = A·op(B) with A prepacked: C's previous contents are neither read nor needed. */
+    public static void product(PackedA a, boolean transB, int n, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+        gemm(a, matrix(transB, b, bOff, ldb), n, c, cOff, ldc, true);
+    }
+
+    /** The first K block stores instead of adding when {@code assign}. */
+    private static void gemm(PackedA a, PanelSource source, int n, float[] c, int cOff, int ldc, boolean assign) {
         int m = a.m(), k = a.k(), kb = blockK(k);
         if (m <= 0 || n <= 0 || k <= 0) return;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += kb) {
                 int kc = Math.min(kb, k - pc);
-                block(a.data(), a.paddedM() * pc, m, kc, source, pc, jc, nc, c, cOff, ldc);
+                block(a.data(), a.paddedM() * pc, m, kc, source, pc, jc, nc, c, cOff, ldc, assign && pc == 0);
             }
         }
     }
@@ -112,19 +122,19 @@ public final class Gemm {
         for (int pc = 0; pc < k; pc += kb) {
             int kc = Math.min(kb, k - pc);
             for (int jr = 0; jr < n; jr += NR)
-                panel(kc, a.data(), a.paddedM() * pc, m, b, bBase + jr, rowOffset, pc, Math.min(NR, n - jr), c, cOff + jr, ldc);
+                panel(kc, a.data(), a.paddedM() * pc, m, b, bBase + jr, rowOffset, pc, Math.min(NR, n - jr), c, cOff + jr, ldc, false);
         }
     }
 
     /** C[mc×nc] += Apacked[mc×kc] · B[pc:pc+kc, jc:jc+nc], B packed one NR-column panel at a time. */
     private static void block(float[] pa, int paOff, int mc, int kc, PanelSource source,
-                              int pc, int jc, int nc, float[] c, int cOff, int ldc) {
+                              int pc, int jc, int nc, float[] c, int cOff, int ldc, boolean assign) {
         float[] packB = BUFFERS.get()[1];
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             // Packing B even when it is contiguous keeps the kernel's rows in distinct cache sets.
             source.pack(pc, kc, jc + jr, nr, packB);
-            panel(kc, pa, paOff, mc, packB, 0, null, 0, nr, c, cOff + jc + jr, ldc);
+            panel(kc, pa, paOff, mc, packB, 0, null, 0, nr, c, cOff + jc + jr, ldc, assign);
         }
     }
 
@@ -134,27 +144,26 @@ public final class Gemm {
      * scratch tile.
      */
     private static void panel(int kc, float[] pa, int paOff, int mc, float[] b, int bo, int[] rowOffset, int rowStart,
-                              int nr, float[] c, int cOff, int ldc) {
+                              int nr, float[] c, int cOff, int ldc, boolean assign) {
         float[] tile = BUFFERS.get()[2];
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int ao = paOff + (ir / MR) * MR * kc;
             int co = cOff + ir * ldc;
             if (mr == MR && nr == NR) {
-                tile(kc, pa, ao, b, bo, rowOffset, rowStart, c, co, ldc);
+                tile(kc, pa, ao, b, bo, rowOffset, rowStart, c, co, ldc, assign);
             } else {
-                java.util.Arrays.fill(tile, 0f);
-                tile(kc, pa, ao, b, bo, rowOffset, rowStart, tile, 0, NR);
+                tile(kc, pa, ao, b, bo, rowOffset, rowStart, tile, 0, NR, true);
                 for (int r = 0; r < mr; r++)
-                    for (int j = 0; j < nr; j++) c[co + r * ldc + j] += tile[r * NR + j];
+                    for (int j = 0; j < nr; j++) c[co + r * ldc + j] = (assign ? 0f : c[co + r * ldc + j]) + tile[r * NR + j];
             }
         }
     }
 
     private static void tile(int kc, float[] a, int ao, float[] b, int bo, int[] rowOffset, int rowStart,
-                             float[] c, int co, int ldc) {
-        if (rowOffset == null) kernel(kc, a, ao, b, bo, c, co, ldc);
-        else kernelRows(kc, a, ao, b, bo, rowOffset, rowStart, c, co, ldc);
+                             float[] c, int co, int ldc, boolean assign) {
+        if (rowOffset == null) kernel(kc, a, ao, b, bo, c, co, ldc, assign);
+        else kernelRows(kc, a, ao, b, bo, rowOffset, rowStart, c, co, ldc, assign);
     }
 
     /**
@@ -162,7 +171,7 @@ public final class Gemm {
      * at b[bo + rowOffset[rowStart + kk]].
      */
     private static void kernelRows(int kc, float[] a, int ao, float[] b, int bo, int[] rowOffset, int rowStart,
-                               float[] c, int co, int ldc) {
+                               float[] c, int co, int ldc, boolean assign) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -196,10 +205,10 @@ public final class Gemm {
                 c30 = c30.add(a3.mul(b0)); c31 = c31.add(a3.mul(b1));
             }
         }
-        accumulate(c, co, c00, c01);
-        accumulate(c, co + ldc, c10, c11);
-        accumulate(c, co + 2 * ldc, c20, c21);
-        accumulate(c, co + 3 * ldc, c30, c31);
+        store(c, co, c00, c01, assign);
+        store(c, co + ldc, c10, c11, assign);
+        store(c, co + 2 * ldc, c20, c21, assign);
+        store(c, co + 3 * ldc, c30, c31, assign);
     }
 
     /**
@@ -207,7 +216,7 @@ public final class Gemm {
      * {@link #kernelRows}; kept separate because the affine B index is measurably faster
      * (≈ 72 vs 60 GFLOP/s on one AVX2 core) than going through a row-offset table.
      */
-    private static void kernel(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc) {
+    private static void kernel(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, boolean assign) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -241,15 +250,21 @@ public final class Gemm {
                 c30 = c30.add(a3.mul(b0)); c31 = c31.add(a3.mul(b1));
             }
         }
-        accumulate(c, co, c00, c01);
-        accumulate(c, co + ldc, c10, c11);
-        accumulate(c, co + 2 * ldc, c20, c21);
-        accumulate(c, co + 3 * ldc, c30, c31);
+        store(c, co, c00, c01, assign);
+        store(c, co + ldc, c10, c11, assign);
+        store(c, co + 2 * ldc, c20, c21, assign);
+        store(c, co + 3 * ldc, c30, c31, assign);
     }
 
-    private static void accumulate(float[] c, int off, FloatVector v0, FloatVector v1) {
-        FloatVector.fromArray(S, c, off).add(v0).intoArray(c, off);
-        FloatVector.fromArray(S, c, off + L).add(v1).intoArray(c, off + L);
+    /** One tile row: C = v or C += v. */
+    private static void store(float[] c, int off, FloatVector v0, FloatVector v1, boolean assign) {
+        if (assign) {
+            v0.intoArray(c, off);
+            v1.intoArray(c, off + L);
+        } else {
+            FloatVector.fromArray(S, c, off).add(v0).intoArray(c, off);
+            FloatVector.fromArray(S, c, off + L).add(v1).intoArray(c, off + L);
+        }
     }
 
     /** Packs op(B)[pc:pc+kc, j0:j0+nr] (nr ≤ NR) into one NR-wide panel (zero padded), k-major. */

@@ -58,4 +58,19 @@ class GemmTest {
             Check.maxRelative(String.format("prepacked A, B rows in place %dx%dx%d", m, n, k), rows, want, 1e-5);
         }
     }
+
+    /** product() stores C = A·B: whatever C held (NaN here) is ignored, across K blocks and ragged tiles. */
+    @Test void productIgnoresWhatCHeld() {
+        Random r = new Random(3);
+        int[][] sizes = {{1, 1, 1}, {6, 20, 255}, {13, 33, 513}, {32, 64, 40}};
+        for (int[] s : sizes) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] a = Check.randomArray(r, m * k, 1), b = Check.randomArray(r, k * n, 1);
+            float[] want = new float[m * n], got = new float[m * n];
+            reference(false, false, m, n, k, a, 0, k, b, 0, n, want, 0, n);
+            java.util.Arrays.fill(got, Float.NaN);
+            Gemm.product(Gemm.pack(false, m, k, a, 0, k), false, n, b, 0, n, got, 0, n);
+            Check.maxRelative(String.format("product %dx%dx%d into NaN", m, n, k), got, want, 1e-5);
+        }
+    }
 }
