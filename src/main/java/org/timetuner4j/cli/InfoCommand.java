@@ -1,6 +1,7 @@
 package org.timetuner4j.cli;
 
 import jdk.incubator.vector.FloatVector;
+import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.backend.cpu.CpuFeatures;
 import org.timetuner4j.backend.cpu.Parallel;
 import org.timetuner4j.backend.cuda.CublasSupport;
@@ -24,6 +25,7 @@ final class InfoCommand implements Runnable {
         System.out.println("  threads        " + Parallel.threads() + " (of " + Runtime.getRuntime().availableProcessors() + " processors)");
         System.out.println("  vector width   " + FloatVector.SPECIES_PREFERRED.length() + " floats (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit)");
         System.out.println("  hardware FMA   " + (CpuFeatures.hasFma() ? "yes" : "no (multiply-add path)"));
+        System.out.println("  convolutions   " + CpuBackend.convolutionAlgorithm());
         System.out.println("  max heap       " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
         printCuda();
     }

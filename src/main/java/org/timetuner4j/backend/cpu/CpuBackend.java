@@ -9,6 +9,13 @@ import org.timetuner4j.tensor.Tensor;
 public final class CpuBackend implements Backend {
     public static final CpuBackend INSTANCE = new CpuBackend();
 
+    /** How 3×3 stride-1 convolutions run, for {@code info}. */
+    public static String convolutionAlgorithm() {
+        return CpuWinograd.ENABLED
+                ? "Winograd F(2x2,3x3) for 3x3 stride-1 with >= " + CpuWinograd.MIN_CHANNELS + " channels, GEMM otherwise"
+                : "GEMM (Winograd off: -Dtimetuner.cpu.winograd=off)";
+    }
+
     private final ArrayPool pool = new ArrayPool(Runtime.getRuntime().maxMemory() / 4);
 
     private CpuBackend() {}
