@@ -49,6 +49,11 @@ final class ConvertCommand implements Callable<Integer> {
             description = "Image size, needed when the config is inferred from the weights (they cannot tell it).")
     Integer resolution;
 
+    @Option(names = "--scheduler", paramLabel = "JSON",
+            description = "A diffusers scheduler_config.json giving the training schedule and prediction type "
+                    + "(default: the one in the pipeline's scheduler/ folder, if any; otherwise DDPM's linear schedule, noise prediction).")
+    Path scheduler;
+
     @Option(names = "--allow-missing",
             description = "Convert despite missing keys (zero-filled) or unexpected keys (dropped); print them as warnings.")
     boolean allowMissing;
@@ -57,7 +62,7 @@ final class ConvertCommand implements Callable<Integer> {
         common.apply();
         if (resolution != null && resolution <= 0) throw new IllegalArgumentException("--resolution must be positive, got " + resolution);
         CheckpointConverter.Options options = new CheckpointConverter.Options(in, out, CheckpointConverter.Layout.parse(layout),
-                config, ema, dtype, resolution == null ? 0 : resolution, allowMissing);
+                config, ema, dtype, resolution == null ? 0 : resolution, allowMissing, scheduler);
         CheckpointConverter.Report report;
         try {
             report = CheckpointConverter.convert(options);

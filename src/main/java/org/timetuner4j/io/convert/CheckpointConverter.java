@@ -82,12 +82,18 @@ public final class CheckpointConverter {
      *                     unexpected keys (dropped), reporting them as warnings
      */
     public record Options(Path in, Path out, Layout layout, String config, boolean ema, String dtype, int resolution,
-                          boolean allowMissing) {}
+                          boolean allowMissing, Path scheduler) {
+        /** Without an explicit scheduler config: one next to the weights is used if there is one. */
+        public Options(Path in, Path out, Layout layout, String config, boolean ema, String dtype, int resolution, boolean allowMissing) {
+            this(in, out, layout, config, ema, dtype, resolution, allowMissing, null);
+        }
+    }
 
     /** What was converted, for the summary. */
     public record Report(Path in, Path weightsFile, Path out, String format, String weights, Boolean ema, Layout layout,
-                         List<String> layoutNotes, UNetConfig config, String configSource, int tensors, long parameters,
-                         String sourceDtypes, String outputDtype, List<String> warnings) {
+                         List<String> layoutNotes, UNetConfig config, String configSource, DiffusersScheduler.Schedule schedule,
+                         String scheduleSource, int tensors, long parameters, String sourceDtypes, String outputDtype,
+                         List<String> warnings) {
 
         /** The one-screen summary printed by {@code timetuner convert}. */
         public String summary() {
@@ -101,6 +107,7 @@ public final class CheckpointConverter {
                     + config.numResBlocks() + ", attn_resolutions " + Arrays.toString(config.attnResolutions()));
             line(b, "", "resolution " + config.resolution() + ", in_channels " + config.inChannels() + ", out_ch "
                     + config.outCh() + ", dropout " + config.dropout() + ", resamp_with_conv " + config.resampWithConv());
+            line(b, "schedule", schedule.describe() + " (" + scheduleSource + ")");
             line(b, "params", String.format(Locale.ROOT, "%,d in %d tensors", parameters, tensors));
             line(b, "dtype", sourceDtypes + " -> " + outputDtype);
             return b.toString();
@@ -146,6 +153,9 @@ public final class CheckpointConverter {
             Path sibling = in.toAbsolutePath().getParent() == null ? null : in.toAbsolutePath().getParent().resolve("config.json");
             if (sibling != null && Files.isRegularFile(sibling)) folderConfig = sibling;
         }
+        Path schedulerFile = o.scheduler() != null ? o.scheduler() : findScheduler(weightsFile);
+        DiffusersScheduler.Schedule schedule = schedulerFile == null ? DiffusersScheduler.DDPM : DiffusersScheduler.read(schedulerFile);
+        String scheduleSource = schedulerFile == null ? "DDPM's default: no scheduler_config.json found" : "from " + schedulerFile;
 
         List<String> warnings = new ArrayList<>();
         TorchCheckpoint torch = null;
@@ -291,7 +301,9 @@ public final class CheckpointConverter {
                 torch = null;
             }
 
-            Map<String, String> md = new LinkedHashMap<>(ModelInfo.ddpmDefaults(cfg).toMetadata());
+            Map<String, String> md = new LinkedHashMap<>(new ModelInfo(cfg, schedule.modelType(), schedule.betaSchedule(),
+                    schedule.betaStart(), schedule.betaEnd(), schedule.steps(), false).toMetadata());
+            if (schedulerFile != null) md.put("source_scheduler", String.valueOf(schedulerFile.getFileName()));
             md.put("source", String.valueOf(weightsFile.getFileName()));
             md.put("source_format", loaded.format());
             md.put("source_layout", layout.word());
@@ -302,7 +314,7 @@ public final class CheckpointConverter {
             String sourceDtypes = dtypes.isEmpty() ? "none" : dtypes.size() == 1 ? dtypes.firstKey()
                     : dtypes.entrySet().stream().map(x -> x.getKey() + " (" + x.getValue() + ")").collect(Collectors.joining(", "));
             return new Report(in, weightsFile, out, loaded.format(), loaded.weights(), loaded.ema(), layout, layoutNotes, cfg,
-                    configSource[0], outTensors.size(), cfg.parameterCount(), sourceDtypes, dtype, warnings);
+                    configSource[0], schedule, scheduleSource, outTensors.size(), cfg.parameterCount(), sourceDtypes, dtype, warnings);
         } finally {
             if (torch != null) torch.close();
         }
@@ -313,6 +325,20 @@ public final class CheckpointConverter {
 
     private static final String[] DIFFUSERS_WEIGHTS = {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin",
             "diffusion_pytorch_model.fp16.safetensors", "diffusion_pytorch_model.fp16.bin"};
+
+    /**
+     * A diffusers pipeline keeps the scheduler next to the UNet: {@code scheduler/scheduler_config.json}
+     * beside the weights' folder (…/unet/diffusion_pytorch_model.*), or a scheduler_config.json
+     * beside the weights themselves.
+     */
+    private static Path findScheduler(Path weightsFile) {
+        Path dir = weightsFile.toAbsolutePath().getParent();
+        if (dir == null) return null;
+        Path[] candidates = {dir.resolve("scheduler_config.json"), dir.resolve("scheduler").resolve("scheduler_config.json"),
+                dir.getParent() == null ? null : dir.getParent().resolve("scheduler").resolve("scheduler_config.json")};
+        for (Path c : candidates) if (c != null && Files.isRegularFile(c)) return c;
+        return null;
+    }
 
     private static Path findWeights(Path dir) {
         for (String n : DIFFUSERS_WEIGHTS) if (Files.isRegularFile(dir.resolve(n))) return dir.resolve(n);

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.io.HalfFloats;
 import org.timetuner4j.io.ModelFile;
+import org.timetuner4j.io.ModelInfo;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.SafetensorsFile;
 import org.timetuner4j.io.TensorData;
@@ -316,6 +317,41 @@ class CheckpointConverterTest {
         s = s.substring(0, at) + "\"conv_out.bias\":{\"dtype\":\"I32\"" + s.substring(at + "\"conv_out.bias\":{\"dtype\":\"F32\"".length());
         Files.write(in, s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         fails(() -> convert(in, tmp.resolve("o.safetensors"), 8), "'conv_out.bias' has dtype I32");
+    }
+
+    /** A pipeline folder's scheduler/scheduler_config.json sets the schedule and prediction type the model file records. */
+    @Test void theSchedulerConfigOfAPipelineIsRecorded() throws IOException {
+        Path pipe = tmp.resolve("pipe"), unet = pipe.resolve("unet"), sched = pipe.resolve("scheduler");
+        Files.createDirectories(unet);
+        Files.createDirectories(sched);
+        for (String f : new String[] {"config.json", "diffusion_pytorch_model.bin"})
+            Files.copy(FIX.resolve("diffusers").resolve(f), unet.resolve(f));
+        Files.writeString(sched.resolve("scheduler_config.json"), "{\"_class_name\": \"DDIMScheduler\", \"beta_schedule\": \"scaled_linear\", "
+                + "\"beta_start\": 0.00085, \"beta_end\": 0.012, \"num_train_timesteps\": 1000, \"prediction_type\": \"v_prediction\", "
+                + "\"clip_sample\": false, \"set_alpha_to_one\": false, \"steps_offset\": 1}");
+        Path out = tmp.resolve("m.safetensors");
+        for (Path in : new Path[] {pipe, unet, unet.resolve("diffusion_pytorch_model.bin")}) {
+            CheckpointConverter.Report r = convert(in, out, 0);
+            assertTrue(r.summary().contains("schedule   quad β 0.00085…0.012, 1000 steps, predicts v (from "), r.summary());
+            assertSameWeights(reference, out);
+            ModelInfo info = ModelFile.load(out, CpuBackend.INSTANCE, 0).info();
+            assertEquals(new ModelInfo(info.config(), "v", "quad", 0.00085, 0.012, 1000, false), info, in.toString());
+            assertEquals("scheduler_config.json", Safetensors.read(out).metadata().get("source_scheduler"));
+        }
+        // an explicit --scheduler wins; a bad one stops the conversion with its reason
+        Path cosine = tmp.resolve("cosine.json");
+        Files.writeString(cosine, "{\"beta_schedule\": \"squaredcos_cap_v2\"}");
+        CheckpointConverter.Report r = CheckpointConverter.convert(new CheckpointConverter.Options(pipe, out,
+                CheckpointConverter.Layout.AUTO, null, false, "f32", 0, false, cosine));
+        assertEquals("cosine", r.schedule().betaSchedule());
+        assertEquals("noise", ModelFile.load(out, CpuBackend.INSTANCE, 0).info().modelType());
+        Files.writeString(cosine, "{\"beta_schedule\": \"sigmoid\"}");
+        fails(() -> CheckpointConverter.convert(new CheckpointConverter.Options(pipe, out, CheckpointConverter.Layout.AUTO, null, false,
+                "f32", 0, false, cosine)), "cosine.json: beta_schedule 'sigmoid' is not supported");
+        // no scheduler config anywhere: DDPM's, and the summary says so
+        r = convert(FIX.resolve("diffusers"), out, 0);
+        assertEquals(DiffusersScheduler.DDPM, r.schedule());
+        assertTrue(r.summary().contains("(DDPM's default: no scheduler_config.json found)"), r.summary());
     }
 
     @Test void reportSummaryFitsOnOneScreen() throws IOException {
