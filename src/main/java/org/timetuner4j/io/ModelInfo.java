@@ -27,7 +27,7 @@ public record ModelInfo(UNetConfig config, String modelType, String betaSchedule
     }
 
     /** Reads the optional fields from safetensors metadata, defaulting as DDPM. */
-    static ModelInfo fromMetadata(UNetConfig config, boolean inferred, Map<String, String> md) {
+    public static ModelInfo fromMetadata(UNetConfig config, boolean inferred, Map<String, String> md) {
         return new ModelInfo(config,
                 md.getOrDefault("model_type", "noise"),
                 md.getOrDefault("beta_schedule", "linear"),

@@ -128,7 +128,7 @@ public final class CheckpointConverter {
 
     /** The tensors of the input, and what we learned reading it. */
     private record Loaded(Map<String, Source> tensors, String format, String weights, Boolean ema, boolean emaAvailable,
-                          String metadataConfig, List<String> notes) {}
+                          String metadataConfig, List<String> notes, Map<String, String> metadata) {}
 
     /** Converts and writes {@code options.out()}. */
     public static Report convert(Options o) throws IOException {
@@ -154,8 +154,6 @@ public final class CheckpointConverter {
             if (sibling != null && Files.isRegularFile(sibling)) folderConfig = sibling;
         }
         Path schedulerFile = o.scheduler() != null ? o.scheduler() : findScheduler(weightsFile);
-        DiffusersScheduler.Schedule schedule = schedulerFile == null ? DiffusersScheduler.DDPM : DiffusersScheduler.read(schedulerFile);
-        String scheduleSource = schedulerFile == null ? "DDPM's default: no scheduler_config.json found" : "from " + schedulerFile;
 
         List<String> warnings = new ArrayList<>();
         TorchCheckpoint torch = null;
@@ -217,6 +215,20 @@ public final class CheckpointConverter {
             mapped.forEach((k, v) -> shapes.put(k, v.shape()));
             String[] configSource = new String[1];
             UNetConfig cfg = config(o, layout, folderConfig, loaded.metadataConfig(), shapes, configSource, warnings);
+            DiffusersScheduler.Schedule schedule;
+            String scheduleSource;
+            if (schedulerFile != null) {
+                schedule = DiffusersScheduler.read(schedulerFile);
+                scheduleSource = "from " + schedulerFile;
+            } else if (SCHEDULE_KEYS.stream().anyMatch(loaded.metadata()::containsKey)) {
+                // an engine model file converted again keeps what it says
+                ModelInfo mi = ModelInfo.fromMetadata(cfg, false, loaded.metadata());
+                schedule = new DiffusersScheduler.Schedule(mi.modelType(), mi.betaSchedule(), mi.betaStart(), mi.betaEnd(), mi.numDiffusionTimesteps());
+                scheduleSource = "from the file's metadata";
+            } else {
+                schedule = DiffusersScheduler.DDPM;
+                scheduleSource = "DDPM's default: no scheduler_config.json found";
+            }
             if (o.resolution() > 0 && cfg.resolution() != o.resolution()) {
                 throw new IllegalArgumentException("--resolution " + o.resolution() + " contradicts the config's resolution "
                         + cfg.resolution());
@@ -326,6 +338,9 @@ public final class CheckpointConverter {
     private static final String[] DIFFUSERS_WEIGHTS = {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin",
             "diffusion_pytorch_model.fp16.safetensors", "diffusion_pytorch_model.fp16.bin"};
 
+    /** The metadata fields of an engine model file that describe its schedule. */
+    private static final List<String> SCHEDULE_KEYS = List.of("model_type", "beta_schedule", "beta_start", "beta_end", "num_diffusion_timesteps");
+
     /**
      * A diffusers pipeline keeps the scheduler next to the UNet: {@code scheduler/scheduler_config.json}
      * beside the weights' folder (…/unet/diffusion_pytorch_model.*), or a scheduler_config.json
@@ -404,7 +419,7 @@ public final class CheckpointConverter {
             tensors.put(e.getKey(), new Source(e.getKey(), t.dtype(), t.shape(), t::values));
         }
         return new Loaded(tensors, "safetensors (" + tensors.size() + " tensors)", "the file's tensors", null, false,
-                f.metadata().get("config"), List.of());
+                f.metadata().get("config"), List.of(), f.metadata());
     }
 
     private static Loaded loadTorch(TorchCheckpoint ckpt, boolean ema) {
@@ -416,7 +431,7 @@ public final class CheckpointConverter {
         }
         List<String> notes = new ArrayList<>();
         if (!f.ignored().isEmpty()) notes.add("ignored " + f.ignored().size() + " non-tensor entries: " + names(f.ignored()));
-        return new Loaded(tensors, ckpt.describe(), f.where(), f.ema(), f.emaAvailable(), null, notes);
+        return new Loaded(tensors, ckpt.describe(), f.where(), f.ema(), f.emaAvailable(), null, notes, Map.of());
     }
 
     // ------------------------------------------------------------------------------------------

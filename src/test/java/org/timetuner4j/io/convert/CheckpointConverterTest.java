@@ -319,6 +319,12 @@ class CheckpointConverterTest {
         fails(() -> convert(in, tmp.resolve("o.safetensors"), 8), "'conv_out.bias' has dtype I32");
     }
 
+    private Path writeJson(String name, String json) throws IOException {
+        Path p = tmp.resolve(name);
+        Files.writeString(p, json);
+        return p;
+    }
+
     /** A pipeline folder's scheduler/scheduler_config.json sets the schedule and prediction type the model file records. */
     @Test void theSchedulerConfigOfAPipelineIsRecorded() throws IOException {
         Path pipe = tmp.resolve("pipe"), unet = pipe.resolve("unet"), sched = pipe.resolve("scheduler");
@@ -348,6 +354,13 @@ class CheckpointConverterTest {
         Files.writeString(cosine, "{\"beta_schedule\": \"sigmoid\"}");
         fails(() -> CheckpointConverter.convert(new CheckpointConverter.Options(pipe, out, CheckpointConverter.Layout.AUTO, null, false,
                 "f32", 0, false, cosine)), "cosine.json: beta_schedule 'sigmoid' is not supported");
+        // an engine model file converted again keeps its own schedule (here the cosine one from above)
+        CheckpointConverter.convert(new CheckpointConverter.Options(pipe, out, CheckpointConverter.Layout.AUTO, null, false, "f32", 0, false,
+                writeJson("cos.json", "{\"beta_schedule\": \"squaredcos_cap_v2\", \"prediction_type\": \"sample\"}")));
+        Path again = tmp.resolve("again.safetensors");
+        r = convert(out, again, 0);
+        assertEquals("from the file's metadata", r.scheduleSource());
+        assertEquals(new DiffusersScheduler.Schedule("x_start", "cosine", 1e-4, 0.02, 1000), r.schedule());
         // no scheduler config anywhere: DDPM's, and the summary says so
         r = convert(FIX.resolve("diffusers"), out, 0);
         assertEquals(DiffusersScheduler.DDPM, r.schedule());
