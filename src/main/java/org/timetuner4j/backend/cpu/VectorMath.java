@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * own {@code lanewise(EXP)} and float {@code reduceLanes(ADD)} are free to differ in the last
  * bit between the interpreter, C1 and C2 (SVML intrinsics, tree-ordered reductions), which made
  * a network's output change once its code got hot. Everything here uses only adds, multiplies
- * and bit operations in a fixed order.
+ * (fused where the CPU has FMA, as in the GEMM) and bit operations in a fixed order.
  */
 final class VectorMath {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -23,6 +23,10 @@ final class VectorMath {
     private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f,
             P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
 
+    private static final FloatVector V_P2 = FloatVector.broadcast(S, P2), V_P3 = FloatVector.broadcast(S, P3),
+            V_P4 = FloatVector.broadcast(S, P4), V_P5 = FloatVector.broadcast(S, P5),
+            V_NEG_LN2_HI = FloatVector.broadcast(S, -LN2_HI), V_NEG_LN2_LO = FloatVector.broadcast(S, -LN2_LO);
+
     private VectorMath() {}
 
     /** e^x per lane, for x clamped to [−87.3, 88.4] (results from about 1e-38 to 3e38). */
@@ -30,9 +34,16 @@ final class VectorMath {
         x = x.max(MIN_ARG).min(MAX_ARG);
         FloatVector shifted = x.mul(LOG2E).add(ROUND);  // its low mantissa bits hold n, two's complement
         FloatVector n = shifted.sub(ROUND);
-        FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-        FloatVector p = r.mul(P0).add(P1).mul(r).add(P2).mul(r).add(P3).mul(r).add(P4).mul(r).add(P5);
-        p = p.mul(r.mul(r)).add(r).add(ONE);
+        FloatVector r, p;
+        if (Gemm.USE_FMA) {  // the same polynomial in fused steps: fewer instructions, no less accurate
+            r = n.fma(V_NEG_LN2_LO, n.fma(V_NEG_LN2_HI, x));
+            p = r.fma(P0, P1).fma(r, V_P2).fma(r, V_P3).fma(r, V_P4).fma(r, V_P5);
+            p = p.fma(r.mul(r), r).add(ONE);
+        } else {
+            r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+            p = r.mul(P0).add(P1).mul(r).add(P2).mul(r).add(P3).mul(r).add(P4).mul(r).add(P5);
+            p = p.mul(r.mul(r)).add(r).add(ONE);
+        }
         // 2^n built from those bits (a float-to-int conversion is not intrinsified everywhere)
         FloatVector twoN = shifted.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23)
                 .reinterpretAsFloats();
