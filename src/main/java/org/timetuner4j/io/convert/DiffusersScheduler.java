@@ -9,7 +9,9 @@ import org.timetuner4j.io.JsonErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A diffusers {@code scheduler_config.json} read for what it says about the model: the training
@@ -57,20 +59,8 @@ public final class DiffusersScheduler {
     }
 
     public static Schedule parse(JsonObject o, String origin) {
-        String schedule = switch (string(o, "beta_schedule", "linear", origin)) {
-            case "linear" -> "linear";
-            case "scaled_linear" -> "quad";
-            case "squaredcos_cap_v2" -> "cosine";
-            default -> throw new IllegalArgumentException(origin + ": beta_schedule '" + o.get("beta_schedule").getAsString()
-                    + "' is not supported (linear, scaled_linear, squaredcos_cap_v2)");
-        };
-        String modelType = switch (string(o, "prediction_type", "epsilon", origin)) {
-            case "epsilon" -> "noise";
-            case "sample" -> "x_start";
-            case "v_prediction" -> "v";
-            default -> throw new IllegalArgumentException(origin + ": prediction_type '" + o.get("prediction_type").getAsString()
-                    + "' is not supported (epsilon, sample, v_prediction)");
-        };
+        String schedule = mapped(o, "beta_schedule", "linear", BETA_SCHEDULES, origin);
+        String modelType = mapped(o, "prediction_type", "epsilon", PREDICTION_TYPES, origin);
         JsonElement trained = o.get("trained_betas");
         if (trained != null && !trained.isJsonNull())
             throw new IllegalArgumentException(origin + ": trained_betas (an explicit β list) is not supported; only named schedules are");
@@ -84,6 +74,24 @@ public final class DiffusersScheduler {
         if (!schedule.equals("cosine") && !(start > 0 && start <= end && end < 1))
             throw new IllegalArgumentException(origin + ": need 0 < beta_start <= beta_end < 1, got " + start + " and " + end);
         return new Schedule(modelType, schedule, start, end, (int) steps);
+    }
+
+    private static final Map<String, String> BETA_SCHEDULES = orderedMap("linear", "linear", "scaled_linear", "quad", "squaredcos_cap_v2", "cosine");
+    private static final Map<String, String> PREDICTION_TYPES = orderedMap("epsilon", "noise", "sample", "x_start", "v_prediction", "v");
+
+    private static Map<String, String> orderedMap(String... pairs) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) m.put(pairs[i], pairs[i + 1]);
+        return m;
+    }
+
+    /** The engine's name for a diffusers value of {@code key}, or a one-line refusal listing the supported ones. */
+    private static String mapped(JsonObject o, String key, String dflt, Map<String, String> names, String origin) {
+        String v = string(o, key, dflt, origin);
+        String mapped = names.get(v);
+        if (mapped == null)
+            throw new IllegalArgumentException(origin + ": " + key + " '" + v + "' is not supported (" + String.join(", ", names.keySet()) + ")");
+        return mapped;
     }
 
     private static String string(JsonObject o, String key, String dflt, String origin) {
