@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One TimeTuner iteration (parallel mode: two UNet forwards, one step under the tape, backward to
- * r through both network calls), DDIM, the MNIST-sized UNet, batch 32 — the cost of one of the
+ * r through both network calls), DDIM, the MNIST-sized UNet (-p config=cifar10 for DDPM's CIFAR-10 UNet), batch 32 — the cost of one of the
  * `iters` batches per interval. {@code -p device=cuda} runs it on the CUDA backend (the
  * iteration ends with a stream synchronize; its gradient is read back to the host anyway).
  */
@@ -48,6 +48,10 @@ import java.util.concurrent.TimeUnit;
 public class TunerIterationBenchmark {
     @Param({"ddim", "dpm-solver-2"})
     public String solver;
+
+    /** config name, a file in bench/configs. */
+    @Param({"mnist"})
+    public String config;
 
     @Param({"32"})
     public int batch;
@@ -70,7 +74,7 @@ public class TunerIterationBenchmark {
         Parallel.setThreads(threads);
         dev = BenchDevice.of(device);
         be = dev.backend();
-        UNetConfig cfg = UNetConfig.fromJson(Files.readString(Path.of("bench/configs/mnist.json")));
+        UNetConfig cfg = UNetConfig.fromJson(Files.readString(Path.of("bench/configs", config + ".json")));
         UNet unet = new UNet(be, cfg);
         unet.initialize(1);
         unet.train(false);
