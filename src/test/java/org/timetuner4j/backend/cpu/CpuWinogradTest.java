@@ -21,7 +21,8 @@ class CpuWinogradTest {
     /**
      * Shapes that reach every tiling branch: odd output sizes (half-used edge tiles), one-sided
      * and wide padding, several small images per task (with a short last group), one image split
-     * into blocks of tile rows (with a short last block), channel counts that fill no panel.
+     * into blocks of tile rows (with a short last block), channel counts that fill no panel, a 1×1
+     * image, and more input channels than one K block of the GEMM.
      */
     @Test void matchesTheDefiningSum() {
         Random r = new Random(21);
@@ -32,7 +33,10 @@ class CpuWinogradTest {
                 {3, 11, 6, 5, 9, new Conv2dGeometry(1, 1, 0, 2, 1)},
                 {2, 8, 4, 4, 8, Conv2dGeometry.of(1, 2)},
                 {2, 13, 40, 37, 19, Conv2dGeometry.of(1, 1)},
-                {1, 64, 14, 14, 64, Conv2dGeometry.of(1, 1)}};
+                {1, 64, 14, 14, 64, Conv2dGeometry.of(1, 1)},
+                {3, 8, 1, 1, 8, Conv2dGeometry.of(1, 1)},
+                {2, 8, 2, 3, 9, Conv2dGeometry.of(1, 1)},
+                {1, 300, 6, 6, 20, Conv2dGeometry.of(1, 1)}};
         for (int threads : new int[] {1, 2}) {
             Parallel.setThreads(threads);
             for (Object[] c : cases) {
