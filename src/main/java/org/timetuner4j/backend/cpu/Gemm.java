@@ -126,7 +126,7 @@ public final class Gemm {
         }
     }
 
-    /** C[mc×nc] += Apacked[mc×kc] · B[pc:pc+kc, jc:jc+nc], B packed one NR-column panel at a time. */
+    /** C[mc×nc] += (or =, with {@code assign}) Apacked[mc×kc] · B[pc:pc+kc, jc:jc+nc], B packed one NR-column panel at a time. */
     private static void block(float[] pa, int paOff, int mc, int kc, PanelSource source,
                               int pc, int jc, int nc, float[] c, int cOff, int ldc, boolean assign) {
         float[] packB = BUFFERS.get()[1];
@@ -139,7 +139,7 @@ public final class Gemm {
     }
 
     /**
-     * C[mc×nr] += Apacked[mc×kc] · one B panel of nr ≤ NR columns: packed (rowOffset null) or
+     * C[mc×nr] += (or =, with {@code assign}) Apacked[mc×kc] · one B panel of nr ≤ NR columns: packed (rowOffset null) or
      * read in place with row kk at b[bo + rowOffset[rowStart + kk]]; ragged tiles go through a
      * scratch tile.
      */
