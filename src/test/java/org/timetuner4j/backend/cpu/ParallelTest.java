@@ -48,6 +48,27 @@ class ParallelTest {
         for (int i = 0; i < seen.length(); i++) assertEquals(1, seen.get(i));
     }
 
+    /** Two application threads running loops at once share the workers without losing or repeating an index. */
+    @Test void loopsFromTwoCallingThreadsAtOnce() throws Exception {
+        Parallel.setThreads(3);
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int c = 0; c < 2; c++)
+                results.add(callers.submit(() -> {
+                    for (int rep = 0; rep < 200; rep++) {
+                        AtomicIntegerArray seen = new AtomicIntegerArray(257);
+                        Parallel.forEach(257, seen::incrementAndGet);
+                        for (int i = 0; i < 257; i++) if (seen.get(i) != 1) return false;
+                    }
+                    return true;
+                }));
+            for (java.util.concurrent.Future<Boolean> f : results) assertEquals(true, f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
     @Test void sumIsTheSameForAnyThreadCount() {
         double[] sums = new double[3];
         for (int threads = 1; threads <= 3; threads++) {
