@@ -31,6 +31,7 @@ import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
 import org.timetuner4j.testing.Check;
+import org.timetuner4j.testing.SavedProperty;
 
 /**
  * Every way the CUDA backend multiplies matrices against the CPU backend: our GEMM kernels, and
@@ -56,13 +57,8 @@ class CublasProvidersTest {
     }
 
     private static <T> T withProvider(String provider, Supplier<T> make) {
-        String old = System.getProperty(CublasSupport.PROPERTY);
-        System.setProperty(CublasSupport.PROPERTY, provider);
-        try {
+        try (SavedProperty chosen = SavedProperty.set(CublasSupport.PROPERTY, provider)) {
             return make.get();
-        } finally {
-            if (old == null) System.clearProperty(CublasSupport.PROPERTY);
-            else System.setProperty(CublasSupport.PROPERTY, old);
         }
     }
 

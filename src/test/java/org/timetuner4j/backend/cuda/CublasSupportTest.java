@@ -9,15 +9,13 @@ import jcuda.driver.CUstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.timetuner4j.testing.SavedProperty;
 
 /** Choosing the cuBLAS provider with -Dtimetuner.cublas, and the lines info prints; no GPU needed. */
 class CublasSupportTest {
-    private final String saved = System.getProperty(CublasSupport.PROPERTY);
+    private final SavedProperty saved = SavedProperty.of(CublasSupport.PROPERTY);
 
-    @AfterEach void restore() {
-        if (saved == null) System.clearProperty(CublasSupport.PROPERTY);
-        else System.setProperty(CublasSupport.PROPERTY, saved);
-    }
+    @AfterEach void restore() { saved.close(); }
 
     @Test void offUsesNoProviderAndSaysSo() {
         System.setProperty(CublasSupport.PROPERTY, "off");

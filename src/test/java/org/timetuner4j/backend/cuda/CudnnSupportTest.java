@@ -9,16 +9,14 @@ import jcuda.driver.CUstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.timetuner4j.testing.SavedProperty;
 import org.timetuner4j.testing.CliRun;
 
 /** Switching cuDNN off with -Dtimetuner.cudnn, and what info says about it; no GPU needed. */
 class CudnnSupportTest {
-    private final String saved = System.getProperty(CudnnSupport.PROPERTY);
+    private final SavedProperty saved = SavedProperty.of(CudnnSupport.PROPERTY);
 
-    @AfterEach void restore() {
-        if (saved == null) System.clearProperty(CudnnSupport.PROPERTY);
-        else System.setProperty(CudnnSupport.PROPERTY, saved);
-    }
+    @AfterEach void restore() { saved.close(); }
 
     @Test void offKeepsTheConvolutionsOnOurKernelsAndSaysSo() {
         System.setProperty(CudnnSupport.PROPERTY, "off");

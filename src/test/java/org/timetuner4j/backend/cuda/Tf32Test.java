@@ -13,6 +13,7 @@ import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
 import org.timetuner4j.testing.Check;
+import org.timetuner4j.testing.SavedProperty;
 
 /**
  * With TF32 allowed ({@link CudaMathMode}), cuBLAS products and cuDNN convolutions stay within
@@ -30,14 +31,9 @@ class Tf32Test {
 
     @Test void tf32ProductsAndConvolutionsStayNearFp32() {
         Assumptions.assumeTrue(CudaRuntime.available(), () -> "no CUDA here: " + CudaRuntime.reason());
-        String old = System.getProperty(CudaMathMode.PROPERTY);
-        System.setProperty(CudaMathMode.PROPERTY, "on");
         CudaBackend gpu;
-        try {
+        try (SavedProperty tf32 = SavedProperty.set(CudaMathMode.PROPERTY, "on")) {
             gpu = new CudaBackend(true, true);
-        } finally {
-            if (old == null) System.clearProperty(CudaMathMode.PROPERTY);
-            else System.setProperty(CudaMathMode.PROPERTY, old);
         }
         boolean blas = gpu.cublasStatus().startsWith("used: "), dnn = gpu.cudnnStatus().startsWith("used: ");
         Assumptions.assumeTrue(blas || dnn, () -> "neither cuBLAS nor cuDNN runs here: " + gpu.cublasStatus() + "; " + gpu.cudnnStatus());
