@@ -34,10 +34,7 @@ def main():
     ap = argparse.ArgumentParser(description="PyTorch timing of one DDPM UNet forward (CPU or CUDA)")
     ap.add_argument("--config", required=True, help="JSON file with the ddim config keys")
     ap.add_argument("--batch", type=int, required=True)
-    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    ap.add_argument("--tf32", action="store_true", help="on CUDA, let matmuls and cuDNN use TF32 (default: off)")
-    ap.add_argument("--threads", type=int,
-                    help="intra-op CPU threads (required on the CPU; on CUDA the default is PyTorch's)")
+    torch_bench_setup.add_device_arguments(ap)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)

@@ -3,6 +3,14 @@
 import torch
 
 
+def add_device_arguments(ap):
+    """--device, --tf32 and --threads, the options prepare() reads."""
+    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    ap.add_argument("--tf32", action="store_true", help="on CUDA, let matmuls and cuDNN use TF32 (default: off)")
+    ap.add_argument("--threads", type=int,
+                    help="intra-op CPU threads (required on the CPU; on CUDA the default is PyTorch's)")
+
+
 def prepare(ap, args):
     """Threads and device from --device/--threads: (torch.device, sync function), or None after
     printing one `skipped: <reason>` line when --device cuda finds no GPU. fp32 on CUDA (TF32
@@ -15,9 +23,9 @@ def prepare(ap, args):
             print(f"skipped: PyTorch sees no CUDA device (torch {torch.__version__}, "
                   f"built for CUDA {torch.version.cuda})")
             return None
-        tf32 = bool(getattr(args, "tf32", False))  # --tf32: compare with TIMETUNER_TF32=on
-        torch.backends.cuda.matmul.allow_tf32 = tf32
-        torch.backends.cudnn.allow_tf32 = tf32
+        # --tf32: compare with TIMETUNER_TF32=on
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32
+        torch.backends.cudnn.allow_tf32 = args.tf32
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     try:

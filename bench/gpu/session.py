@@ -158,6 +158,11 @@ def text(path, default=""):
         return default
 
 
+def skipped_line(log, step):
+    """The session log's `skipped: <step> …` line, or ""."""
+    return next((ln for ln in log.splitlines() if ln.startswith(f"skipped: {step}")), "")
+
+
 def load_json(path):
     try:
         return json.load(open(path))
@@ -278,7 +283,7 @@ def sec_forward(out, work, add):
         m = re.search(r"(skipped: .*)", ln)
         if m and not pt_skip:
             pt_skip = m.group(1)
-    ours_skip = next((ln for ln in log.splitlines() if ln.startswith("skipped: ours on CUDA")), "")
+    ours_skip = skipped_line(log, "ours on CUDA")
     add("## UNet forward (1 NFE), fp32: ours (CUDA backend) vs PyTorch eager CUDA")
     add("")
     add(f"Ours: `UNetForwardBenchmark -p device=cuda` (JMH `{env.get('JMH_FORWARD', '')}`, mean ± 99.9 % CI; "
@@ -331,7 +336,7 @@ def sec_tuner(out, work, add):
         if tun and ("cuda", "ddim") in by:
             line += f"; PyTorch / ours: **{float(pt.group(1)) / by[('cuda', 'ddim')]:.2f}**"
         add(line)
-    sk = next((ln for ln in log.splitlines() if ln.startswith("skipped: tuner")), "")
+    sk = skipped_line(log, "tuner")
     if sk:
         add("")
         add(f"- {sk}")
@@ -347,7 +352,7 @@ def sec_sample(out, work, add):
         t = text(os.path.join(work, f)).strip()
         if t:
             add(f"- {t}")
-    sk = next((ln for ln in log.splitlines() if ln.startswith("skipped: sample")), "")
+    sk = skipped_line(log, "sample")
     if sk:
         add(f"- {sk}")
     add("")
