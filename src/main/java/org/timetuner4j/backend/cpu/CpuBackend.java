@@ -88,8 +88,9 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor add(Tensor a, Tensor b) {
         requireCpu(a, b);
-        if (CpuElementwise.perPlane(b.shape(), a.shape()) || CpuElementwise.perPlane(a.shape(), b.shape())) {
-            Tensor full = CpuElementwise.perPlane(b.shape(), a.shape()) ? a : b, small = full == a ? b : a;
+        Tensor full = CpuElementwise.perPlane(b.shape(), a.shape()) ? a : CpuElementwise.perPlane(a.shape(), b.shape()) ? b : null;
+        if (full != null) {
+            Tensor small = full == a ? b : a;
             float[] o = alloc(full.shape().numel());
             CpuElementwise.addPerPlane(data(full), full.shape(), data(small), small.shape(), o);
             return wrap(o, full.shape());
