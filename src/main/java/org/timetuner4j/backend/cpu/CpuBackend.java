@@ -11,9 +11,7 @@ public final class CpuBackend implements Backend {
 
     /** How 3×3 stride-1 convolutions run, for {@code info}. */
     public static String convolutionAlgorithm() {
-        return CpuWinograd.ENABLED
-                ? "Winograd F(2x2,3x3) for 3x3 stride-1 with >= " + CpuWinograd.MIN_CHANNELS + " channels, GEMM otherwise"
-                : "GEMM (Winograd off: -Dtimetuner.cpu.winograd=off)";
+        return CpuWinograd.describe();
     }
 
     private final ArrayPool pool = new ArrayPool(Runtime.getRuntime().maxMemory() / 4);

@@ -97,7 +97,7 @@ final class CpuConv2d {
 
     /** {@code pool} lends the padded copy of the input (large, and needed once per call). */
     static void forward(float[] x, float[] w, float[] bias, Dims d, float[] out, ArrayPool pool) {
-        if (CpuWinograd.applies(d)) CpuWinograd.forward(x, w, bias, d, out, pool);
+        if (CpuWinograd.applies(d)) CpuWinograd.forward(x, w, false, bias, d, out);
         else forwardDirect(x, w, bias, d, out, pool);
     }
 
@@ -239,15 +239,20 @@ final class CpuConv2d {
      */
     private static void transposedForward(float[] gout, float[] w, Dims d, float[] gx, ArrayPool pool) {
         int kh = d.kh(), kw = d.kw(), ci = d.ci(), co = d.co();
+        Conv2dGeometry g = d.g();
+        Conv2dGeometry t = new Conv2dGeometry(1, kh - 1 - g.padTop(), kh - 1 - g.padBottom(), kw - 1 - g.padLeft(), kw - 1 - g.padRight());
+        Dims transposed = new Dims(d.n(), co, d.ho(), d.wo(), ci, kh, kw, d.h(), d.w(), t);
+        if (CpuWinograd.applies(transposed)) {  // transposes and rotates w itself, and keeps the result
+            CpuWinograd.forward(gout, w, true, null, transposed, gx);
+            return;
+        }
         float[] flipped = new float[w.length];
         for (int o = 0; o < co; o++)
             for (int c = 0; c < ci; c++)
                 for (int ky = 0; ky < kh; ky++)
                     for (int kx = 0; kx < kw; kx++)
                         flipped[((c * co + o) * kh + (kh - 1 - ky)) * kw + (kw - 1 - kx)] = w[((o * ci + c) * kh + ky) * kw + kx];
-        Conv2dGeometry g = d.g();
-        Conv2dGeometry t = new Conv2dGeometry(1, kh - 1 - g.padTop(), kh - 1 - g.padBottom(), kw - 1 - g.padLeft(), kw - 1 - g.padRight());
-        forward(gout, flipped, null, new Dims(d.n(), co, d.ho(), d.wo(), ci, kh, kw, d.h(), d.w(), t), gx, pool);
+        forwardDirect(gout, flipped, null, transposed, gx, pool);
     }
 
     static void backwardWeight(float[] x, float[] gout, Dims d, float[] gw) {

@@ -98,6 +98,35 @@ public final class Gemm {
         gemm(a, matrix(transB, b, bOff, ldb), n, c, cOff, ldc, true);
     }
 
+    /**
+     * B[K×N] (row-major) packed once into the kernel's NR-column panels for every K block of a
+     * prepacked A with the same K, for products that share one B. The panels fill {@code into}
+     * from {@code at} (K·roundUp(N, NR) values); columns past N are zero.
+     */
+    public record PackedB(float[] data, int offset, int k, int n) {}
+
+    public static PackedB packB(float[] b, int bOff, int ldb, int k, int n, float[] into, int at) {
+        int kb = blockK(k), paddedN = (n + NR - 1) / NR * NR;
+        for (int pc = 0; pc < k; pc += kb) {
+            int kc = Math.min(kb, k - pc);
+            for (int jr = 0; jr < n; jr += NR) packB(false, b, bOff, ldb, pc, kc, jr, Math.min(NR, n - jr), into, at + pc * paddedN + jr * kc);
+        }
+        return new PackedB(into, at, k, n);
+    }
+
+    /** C[M×N] = A·B with both prepacked (the same K): C's previous contents are neither read nor needed. */
+    public static void product(PackedA a, PackedB b, float[] c, int cOff, int ldc) {
+        int m = a.m(), k = a.k(), n = b.n(), kb = blockK(k), paddedN = (n + NR - 1) / NR * NR;
+        if (k != b.k()) throw new IllegalArgumentException("A has K = " + k + ", B has K = " + b.k());
+        if (m <= 0 || n <= 0 || k <= 0) return;
+        for (int pc = 0; pc < k; pc += kb) {
+            int kc = Math.min(kb, k - pc);
+            for (int jr = 0; jr < n; jr += NR)
+                panel(kc, a.data(), a.paddedM() * pc, m, b.data(), b.offset() + pc * paddedN + jr * kc, null, 0, Math.min(NR, n - jr),
+                        c, cOff + jr, ldc, pc == 0);
+        }
+    }
+
     /** The first K block stores instead of adding when {@code assign}. */
     private static void gemm(PackedA a, PanelSource source, int n, float[] c, int cOff, int ldc, boolean assign) {
         int m = a.m(), k = a.k(), kb = blockK(k);
@@ -269,7 +298,11 @@ public final class Gemm {
 
     /** Packs op(B)[pc:pc+kc, j0:j0+nr] (nr ≤ NR) into one NR-wide panel (zero padded), k-major. */
     private static void packB(boolean trans, float[] b, int bOff, int ldb, int pc, int kc, int j0, int nr, float[] dst) {
-        for (int kk = 0, idx = 0; kk < kc; kk++, idx += NR) {
+        packB(trans, b, bOff, ldb, pc, kc, j0, nr, dst, 0);
+    }
+
+    private static void packB(boolean trans, float[] b, int bOff, int ldb, int pc, int kc, int j0, int nr, float[] dst, int dstOff) {
+        for (int kk = 0, idx = dstOff; kk < kc; kk++, idx += NR) {
             if (!trans && nr == NR) {
                 int src = bOff + (pc + kk) * ldb + j0;
                 FloatVector.fromArray(S, b, src).intoArray(dst, idx);

@@ -5,18 +5,23 @@ import org.junit.jupiter.api.Test;
 import org.timetuner4j.backend.Conv2dGeometry;
 import org.timetuner4j.testing.Check;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** F(2×2, 3×3) Winograd convolution against the defining sum, and its dispatch rule. */
+/** Winograd convolution, F(2×2, 3×3) and F(4×4, 3×3), against the defining sum, and its dispatch rules. */
 class CpuWinogradTest {
-    private final ArrayPool pool = new ArrayPool(1L << 28);
     private final int defaultThreads = Parallel.threads();
 
+    private static final WinogradTile[] TILES = {WinogradF2.INSTANCE, WinogradF4.INSTANCE};
+
     @AfterEach void restoreThreads() { Parallel.setThreads(defaultThreads); }
+
+    /** Relative to the largest output: F(4×4)'s larger transform coefficients amplify rounding more. */
+    private static double tolerance(WinogradTile tile) { return tile.outputSize() == 2 ? 2e-6 : 1e-5; }
 
     /**
      * Shapes that reach every tiling branch: odd output sizes (half-used edge tiles), one-sided
@@ -39,16 +44,16 @@ class CpuWinogradTest {
                 {1, 300, 6, 6, 20, Conv2dGeometry.of(1, 1)}};
         for (int threads : new int[] {1, 2}) {
             Parallel.setThreads(threads);
-            for (Object[] c : cases) {
+            for (Object[] c : cases) for (WinogradTile tile : TILES) {
                 int n = (int) c[0], ci = (int) c[1], h = (int) c[2], w = (int) c[3], co = (int) c[4];
                 Conv2dGeometry g = (Conv2dGeometry) c[5];
                 float[] x = Check.randomArray(r, n * ci * h * w, 1), wt = Check.randomArray(r, co * ci * 9, 1), b = Check.randomArray(r, co, 1);
                 CpuConv2d.Dims d = dims(n, ci, h, w, co, g);
                 assertTrue(CpuWinograd.applies(d));
                 float[] got = new float[n * co * d.ho() * d.wo()];
-                CpuWinograd.forward(x, wt, b, d, got, pool);
-                Check.maxRelative("winograd " + n + "x" + ci + "x" + h + "x" + w + "->" + co + " " + g + ", " + threads + " threads",
-                        got, ConvolutionReference.forward(x, wt, b, n, ci, h, w, co, 3, g), 2e-6);
+                CpuWinograd.forward(tile, x, wt, false, b, d, got);
+                Check.maxRelative("F(" + tile.outputSize() + ") " + n + "x" + ci + "x" + h + "x" + w + "->" + co + " " + g + ", " + threads + " threads",
+                        got, ConvolutionReference.forward(x, wt, b, n, ci, h, w, co, 3, g), tolerance(tile));
             }
         }
     }
@@ -58,29 +63,82 @@ class CpuWinogradTest {
         int n = 6, ci = 24, h = 15, w = 15, co = 16;
         float[] x = Check.randomArray(r, n * ci * h * w, 1), wt = Check.randomArray(r, co * ci * 9, 1);
         CpuConv2d.Dims d = dims(n, ci, h, w, co, Conv2dGeometry.of(1, 1));
-        float[][] out = new float[2][n * co * h * w];
-        for (int threads = 1; threads <= 2; threads++) {
-            Parallel.setThreads(threads);
-            CpuWinograd.forward(x, wt, null, d, out[threads - 1], pool);
+        for (WinogradTile tile : TILES) {
+            float[][] out = new float[2][n * co * h * w];
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.setThreads(threads);
+                CpuWinograd.forward(tile, x, wt, false, null, d, out[threads - 1]);
+            }
+            assertArrayEquals(out[0], out[1], "F(" + tile.outputSize() + ")");
         }
-        assertArrayEquals(out[0], out[1]);
     }
 
-    /** The padded input comes from the array pool: NaN left in a recycled array must not leak in. */
-    @Test void ignoresWhatARecycledPaddingBufferHeld() {
+    /**
+     * The per-thread scratch (padded strips, V, M, transform rows) is reused across calls: NaN
+     * left there by a larger convolution of a NaN input must not reach a later one's result.
+     */
+    @Test void ignoresWhatAPreviousCallLeftInTheScratch() {
         Random r = new Random(23);
         int n = 2, ci = 16, h = 15, w = 15, co = 8;
         float[] x = Check.randomArray(r, n * ci * h * w, 1), wt = Check.randomArray(r, co * ci * 9, 1);
         CpuConv2d.Dims d = dims(n, ci, h, w, co, Conv2dGeometry.of(1, 1));
-        float[] clean = new float[n * co * h * w], again = new float[clean.length];
-        CpuWinograd.forward(x, wt, null, d, clean, pool);
-        int padded = n * ci * 18 * 18 + 2 * jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();  // 8×8 tiles → 18×18
-        float[] poison = new float[padded];
-        java.util.Arrays.fill(poison, Float.NaN);
-        pool.give(poison);
-        CpuWinograd.forward(x, wt, null, d, again, pool);
-        assertTrue(pool.take(padded) == poison, "the forward took and returned the poisoned array");
-        assertArrayEquals(clean, again);
+        CpuConv2d.Dims big = dims(n, 2 * ci, 2 * h, 2 * w, 2 * co, Conv2dGeometry.of(1, 1));
+        float[] nan = new float[n * 2 * ci * 4 * h * w], bigW = Check.randomArray(r, 4 * co * ci * 9, 1);
+        java.util.Arrays.fill(nan, Float.NaN);
+        Parallel.setThreads(1);  // one scratch, so the second call surely reuses what the first left
+        for (WinogradTile tile : TILES) {
+            float[] clean = new float[n * co * h * w], again = new float[clean.length];
+            CpuWinograd.forward(tile, x, wt, false, null, d, clean);
+            CpuWinograd.forward(tile, nan, bigW, false, null, big, new float[n * 2 * co * 4 * h * w]);
+            CpuWinograd.forward(tile, x, wt, false, null, d, again);
+            assertArrayEquals(clean, again, "F(" + tile.outputSize() + ")");
+            for (float v : again) assertTrue(Float.isFinite(v), "F(" + tile.outputSize() + ")");
+        }
+    }
+
+    /** Kept transformed filters are not reused once the weight array's values change. */
+    @Test void noticesWeightsChangedInPlace() {
+        Random r = new Random(24);
+        int n = 2, ci = 16, h = 12, w = 12, co = 16;
+        float[] x = Check.randomArray(r, n * ci * h * w, 1), wt = Check.randomArray(r, co * ci * 9, 1);
+        CpuConv2d.Dims d = dims(n, ci, h, w, co, Conv2dGeometry.of(1, 1));
+        for (WinogradTile tile : TILES) {
+            float[] first = new float[n * co * h * w], second = new float[first.length];
+            CpuWinograd.forward(tile, x, wt, false, null, d, first);
+            wt[5 * 9 + 4] += 1f;  // the centre tap of (out 0, in 5)
+            CpuWinograd.forward(tile, x, wt, false, null, d, second);
+            Check.maxRelative("F(" + tile.outputSize() + ") after the change", second,
+                    ConvolutionReference.forward(x, wt, null, n, ci, h, w, co, 3, Conv2dGeometry.of(1, 1)), tolerance(tile));
+        }
+    }
+
+    /** The input gradient's kernel, transposed and rotated inside the transform, equals passing it built by hand. */
+    @Test void transposedKernelEqualsTheFlippedWeights() {
+        Random r = new Random(25);
+        int n = 3, co = 12, ci = 9, h = 10, w = 11;  // the forward conv: ci → co; its transpose: co → ci
+        float[] wt = Check.randomArray(r, co * ci * 9, 1), flipped = new float[wt.length];
+        for (int o = 0; o < co; o++)
+            for (int c = 0; c < ci; c++)
+                for (int k = 0; k < 9; k++) flipped[(c * co + o) * 9 + 8 - k] = wt[(o * ci + c) * 9 + k];
+        float[] gout = Check.randomArray(r, n * co * h * w, 1);
+        CpuConv2d.Dims t = dims(n, co, h, w, ci, Conv2dGeometry.of(1, 1));
+        for (WinogradTile tile : TILES) {
+            float[] viaFlag = new float[n * ci * h * w], viaArray = new float[viaFlag.length];
+            CpuWinograd.forward(tile, gout, wt, true, null, t, viaFlag);
+            CpuWinograd.forward(tile, gout, flipped, false, null, t, viaArray);
+            assertArrayEquals(viaArray, viaFlag, "F(" + tile.outputSize() + ")");
+        }
+    }
+
+    /** F(4×4) where its GEMMs, counted 1.4× for its transforms, need fewer products; F(2×2) on tiny images and ties. */
+    @Test void choosesTheTileWithTheCheaperGemms() {
+        // n, ho, wo: 28×28 and 32×32 (no waste either way); 7×7 (both compute 8×8); 8×8 and 16×16 at batch 8
+        int[][] f4 = {{32, 28, 28}, {8, 32, 32}, {32, 7, 7}, {8, 8, 8}, {8, 16, 16}, {1, 64, 64}};
+        for (int[] c : f4) assertTrue(CpuWinograd.tileFor(c[0], c[1], c[2]) == WinogradF4.INSTANCE, Arrays.toString(c));
+        // 14×14: 16×16 of F(4×4) outputs for 14×14 (1.4·36·512 > 16·1568); 4×4 at batch 8: 8 tiles fill half a
+        // panel (1.4·36·16 > 16·32); 2×2 and 1×1: a 4×4 tile for a 2×2 image; 6×6: 4 tiles of 36 vs 9 of 16
+        int[][] f2 = {{32, 14, 14}, {8, 4, 4}, {8, 2, 2}, {1, 1, 1}, {64, 6, 6}};
+        for (int[] c : f2) assertTrue(CpuWinograd.tileFor(c[0], c[1], c[2]) == WinogradF2.INSTANCE, Arrays.toString(c));
     }
 
     @Test void appliesToThreeByThreeStrideOneWithEnoughChannels() {

@@ -73,4 +73,21 @@ class GemmTest {
             Check.maxRelative(String.format("product %dx%dx%d into NaN", m, n, k), got, want, 1e-5);
         }
     }
+
+    /** Both operands prepacked (B with a row stride and several K blocks), into a NaN-filled C. */
+    @Test void productOfPackedOperands() {
+        Random r = new Random(4);
+        int[][] sizes = {{1, 1, 1}, {6, 20, 255}, {13, 33, 513}, {32, 64, 40}, {8, 17, 300}};
+        for (int[] s : sizes) {
+            int m = s[0], n = s[1], k = s[2], ldb = n + 5;
+            float[] a = Check.randomArray(r, m * k, 1), b = Check.randomArray(r, 3 + k * ldb, 1);
+            float[] want = new float[m * n], got = new float[m * n];
+            reference(false, false, m, n, k, a, 0, k, b, 3, ldb, want, 0, n);
+            java.util.Arrays.fill(got, Float.NaN);
+            float[] panels = new float[7 + k * ((n + Gemm.NR - 1) / Gemm.NR * Gemm.NR)];
+            java.util.Arrays.fill(panels, Float.NaN);  // every value from 7 on is written: columns past n as zeros
+            Gemm.product(Gemm.pack(false, m, k, a, 0, k), Gemm.packB(b, 3, ldb, k, n, panels, 7), got, 0, n);
+            Check.maxRelative(String.format("packed product %dx%dx%d into NaN", m, n, k), got, want, 1e-5);
+        }
+    }
 }

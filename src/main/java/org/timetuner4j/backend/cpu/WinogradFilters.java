@@ -1,0 +1,103 @@
+package org.timetuner4j.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * The transformed filters U_ξ = (G g Gᵀ)_ξ of a 3×3 convolution weight, packed as GEMM A
+ * operands in blocks of output channels. Sampling and tuning run every convolution many times
+ * with the same weights, and for wide layers the transform (α²/9 times the weight's size, 4×
+ * for F(4×4)) costs as much as the GEMMs of a small image, so results are kept while the
+ * weight array lives and still holds the values they were made from (compared in full on every
+ * use), within a quarter of the heap; past that, filters are transformed per call and not kept.
+ */
+final class WinogradFilters {
+    private WinogradFilters() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final long BUDGET_BYTES = Runtime.getRuntime().maxMemory() / 4;
+
+    /** How a weight is used: which tile, whether as the input gradient's transposed kernel, which blocks. */
+    private record Use(WinogradTile tile, boolean transposed, int block) {}
+
+    private record Kept(float[] weights, Gemm.PackedA[][] packed, long bytes) {}
+
+    private static final Map<float[], Map<Use, Kept>> KEPT = new WeakHashMap<>();
+
+    /**
+     * U for a convolution with co output and ci input channels, packed per block of
+     * {@code block} output channels: [block][ξ]. With {@code transposed}, w is the weight of the
+     * forward convolution whose input gradient this is ([ci][co][3][3]): its kernel transposed in
+     * (out, in) and rotated by 180°. Otherwise w is [co][ci][3][3].
+     */
+    static Gemm.PackedA[][] of(WinogradTile tile, float[] w, boolean transposed, int co, int ci, int block) {
+        Use use = new Use(tile, transposed, block);
+        synchronized (KEPT) {
+            Kept kept = KEPT.getOrDefault(w, Map.of()).get(use);
+            if (kept != null && Arrays.equals(kept.weights, w)) return kept.packed;
+            Gemm.PackedA[][] packed = pack(tile, transform(tile, w, transposed, co, ci), co, ci, block);
+            long bytes = 4L * (w.length + (long) packed.length * packed[0].length * packed[0][0].data().length);
+            long held = KEPT.values().stream().flatMap(m -> m.values().stream()).mapToLong(Kept::bytes).sum();
+            if (kept != null) held -= kept.bytes;
+            if (held + bytes <= BUDGET_BYTES) KEPT.computeIfAbsent(w, k -> new HashMap<>()).put(use, new Kept(w.clone(), packed, bytes));
+            return packed;
+        }
+    }
+
+    /** Drops every kept filter (for tests). */
+    static void forget() {
+        synchronized (KEPT) { KEPT.clear(); }
+    }
+
+    private static Gemm.PackedA[][] pack(WinogradTile tile, float[] u, int co, int ci, int block) {
+        int a2 = tile.inputSize() * tile.inputSize(), blocks = (co + block - 1) / block;
+        Gemm.PackedA[][] packed = new Gemm.PackedA[blocks][a2];
+        Parallel.forEach(blocks * a2, job -> {
+            int b = job / a2, xi = job % a2, o0 = b * block;
+            packed[b][xi] = Gemm.pack(false, Math.min(block, co - o0), ci, u, (xi * co + o0) * ci, ci);
+        });
+        return packed;
+    }
+
+    /**
+     * U = G g Gᵀ for every (out, in) channel pair, as α² matrices U_ξ[co×ci] one after another.
+     * Per output channel the 3×3 filters are first turned into nine rows over the input
+     * channels, so both products with G run in whole vectors across input channels.
+     */
+    static float[] transform(WinogradTile tile, float[] w, boolean transposed, int co, int ci) {
+        float[][] gm = tile.filterMatrix();
+        int a = tile.inputSize(), stride = co * ci, whole = ci / L * L;
+        float[] u = new float[a * a * stride];
+        Parallel.forEach(co, o -> {
+            float[] taps = new float[9 * ci], gg = new float[3 * a * ci];
+            for (int c = 0; c < ci; c++)
+                for (int k = 0; k < 9; k++)
+                    taps[k * ci + c] = transposed ? w[(c * co + o) * 9 + 8 - k] : w[(o * ci + c) * 9 + k];
+            for (int i = 0; i < a; i++)  // G g: α×3 rows over c
+                for (int col = 0; col < 3; col++)
+                    combine(taps, col * ci, 3 * ci, gm[i], gg, (3 * i + col) * ci, ci, whole);
+            for (int i = 0; i < a; i++)  // (G g) Gᵀ: α×α rows over c, straight into U_ξ's row o
+                for (int j = 0; j < a; j++)
+                    combine(gg, 3 * i * ci, ci, gm[j], u, (a * i + j) * stride + o * ci, ci, whole);
+        });
+        return u;
+    }
+
+    /** dst[to + c] = g₀·src[from + c] + g₁·src[from + step + c] + g₂·src[from + 2·step + c] for c < n. */
+    private static void combine(float[] src, int from, int step, float[] g, float[] dst, int to, int n, int whole) {
+        float g0 = g[0], g1 = g[1], g2 = g[2];
+        int c = 0;
+        for (; c < whole; c += L) {
+            FloatVector s0 = FloatVector.fromArray(S, src, from + c), s1 = FloatVector.fromArray(S, src, from + step + c);
+            FloatVector s2 = FloatVector.fromArray(S, src, from + 2 * step + c);
+            s0.mul(g0).add(s1.mul(g1)).add(s2.mul(g2)).intoArray(dst, to + c);
+        }
+        for (; c < n; c++) dst[to + c] = g0 * src[from + c] + g1 * src[from + step + c] + g2 * src[from + 2 * step + c];
+    }
+}
