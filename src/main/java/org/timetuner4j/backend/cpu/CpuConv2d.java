@@ -218,15 +218,17 @@ final class CpuConv2d {
         int p = d.p(), k = d.k(), co = d.co(), kk = d.kh() * d.kw();
         int cb = channelBlock(d);
         int blocks = (d.ci() + cb - 1) / cb;
+        // wᵀ's rows for each channel block, packed once for all images
+        Gemm.PackedA[] wt = new Gemm.PackedA[blocks];
+        Parallel.forEach(blocks, b -> wt[b] = Gemm.pack(true, Math.min(cb, d.ci() - b * cb) * kk, co, w, b * cb * kk, k));
         Parallel.forEach(d.n() * blocks, task -> {
-            int n = task / blocks, c0 = (task % blocks) * cb, cc = Math.min(cb, d.ci() - c0);
+            int n = task / blocks, b = task % blocks, c0 = b * cb, cc = Math.min(cb, d.ci() - c0);
             if (d.pointwise()) {
                 // gx[c, :] = Σ_o w[o, c] gout[o, :]
-                Gemm.gemm(true, false, cc, p, co, w, c0, k, gout, n * co * p, p, gx, (n * d.ci() + c0) * p, p);
+                Gemm.gemm(wt[b], false, p, gout, n * co * p, p, gx, (n * d.ci() + c0) * p, p);
             } else {
                 float[] cols = buffer(cc * kk * p);
-                java.util.Arrays.fill(cols, 0, cc * kk * p, 0f);
-                Gemm.gemm(true, false, cc * kk, p, co, w, c0 * kk, k, gout, n * co * p, p, cols, 0, p);
+                Gemm.product(wt[b], false, p, gout, n * co * p, p, cols, 0, p);
                 col2imAdd(cols, d, n, c0, cc, gx);
             }
         });
