@@ -65,7 +65,9 @@ final class CpuWinograd {
     static String describe() {
         if (!ENABLED) return "GEMM (Winograd off: -Dtimetuner.cpu.winograd=off)";
         String tiles = ONLY_2X2 ? "Winograd F(2x2,3x3) (-Dtimetuner.cpu.winograd=2x2)" : "Winograd F(4x4,3x3) or F(2x2,3x3), whichever costs less,";
-        return tiles + " for 3x3 stride-1 with >= " + MIN_CHANNELS + " channels, GEMM otherwise";
+        String unknown = java.util.Set.of("auto", "2x2", "off").contains(MODE) ? ""
+                : " (-Dtimetuner.cpu.winograd=" + MODE + " is not auto, 2x2 or off: using auto)";
+        return tiles + " for 3x3 stride-1 with >= " + MIN_CHANNELS + " channels, GEMM otherwise" + unknown;
     }
 
     static boolean applies(CpuConv2d.Dims d) {
