@@ -59,15 +59,12 @@ class CpuWinogradTest {
     }
 
     @Test void isDeterministicAcrossThreadCounts() {
-        Random r = new Random(22);
-        int n = 6, ci = 24, h = 15, w = 15, co = 16;
-        float[] x = Check.randomArray(r, n * ci * h * w, 1), wt = Check.randomArray(r, co * ci * 9, 1);
-        CpuConv2d.Dims d = dims(n, ci, h, w, co, Conv2dGeometry.of(1, 1));
+        Layer l = Layer.random(new Random(22), 6, 24, 15, 16);
         for (WinogradTile tile : TILES) {
-            float[][] out = new float[2][n * co * h * w];
+            float[][] out = new float[2][l.outputSize()];
             for (int threads = 1; threads <= 2; threads++) {
                 Parallel.setThreads(threads);
-                CpuWinograd.forward(tile, x, wt, false, null, d, out[threads - 1]);
+                CpuWinograd.forward(tile, l.x, l.w, false, null, l.d, out[threads - 1]);
             }
             assertArrayEquals(out[0], out[1], "F(" + tile.outputSize() + ")");
         }
@@ -79,18 +76,14 @@ class CpuWinogradTest {
      */
     @Test void ignoresWhatAPreviousCallLeftInTheScratch() {
         Random r = new Random(23);
-        int n = 2, ci = 16, h = 15, w = 15, co = 8;
-        float[] x = Check.randomArray(r, n * ci * h * w, 1), wt = Check.randomArray(r, co * ci * 9, 1);
-        CpuConv2d.Dims d = dims(n, ci, h, w, co, Conv2dGeometry.of(1, 1));
-        CpuConv2d.Dims big = dims(n, 2 * ci, 2 * h, 2 * w, 2 * co, Conv2dGeometry.of(1, 1));
-        float[] nan = new float[n * 2 * ci * 4 * h * w], bigW = Check.randomArray(r, 4 * co * ci * 9, 1);
-        java.util.Arrays.fill(nan, Float.NaN);
+        Layer l = Layer.random(r, 2, 16, 15, 8), big = Layer.random(r, 2, 32, 30, 16);
+        java.util.Arrays.fill(big.x, Float.NaN);
         Parallel.setThreads(1);  // one scratch, so the second call surely reuses what the first left
         for (WinogradTile tile : TILES) {
-            float[] clean = new float[n * co * h * w], again = new float[clean.length];
-            CpuWinograd.forward(tile, x, wt, false, null, d, clean);
-            CpuWinograd.forward(tile, nan, bigW, false, null, big, new float[n * 2 * co * 4 * h * w]);
-            CpuWinograd.forward(tile, x, wt, false, null, d, again);
+            float[] clean = new float[l.outputSize()], again = new float[clean.length];
+            CpuWinograd.forward(tile, l.x, l.w, false, null, l.d, clean);
+            CpuWinograd.forward(tile, big.x, big.w, false, null, big.d, new float[big.outputSize()]);
+            CpuWinograd.forward(tile, l.x, l.w, false, null, l.d, again);
             assertArrayEquals(clean, again, "F(" + tile.outputSize() + ")");
             for (float v : again) assertTrue(Float.isFinite(v), "F(" + tile.outputSize() + ")");
         }
@@ -98,17 +91,14 @@ class CpuWinogradTest {
 
     /** Kept transformed filters are not reused once the weight array's values change. */
     @Test void noticesWeightsChangedInPlace() {
-        Random r = new Random(24);
-        int n = 2, ci = 16, h = 12, w = 12, co = 16;
-        float[] x = Check.randomArray(r, n * ci * h * w, 1), wt = Check.randomArray(r, co * ci * 9, 1);
-        CpuConv2d.Dims d = dims(n, ci, h, w, co, Conv2dGeometry.of(1, 1));
+        Layer l = Layer.random(new Random(24), 2, 16, 12, 16);
         for (WinogradTile tile : TILES) {
-            float[] first = new float[n * co * h * w], second = new float[first.length];
-            CpuWinograd.forward(tile, x, wt, false, null, d, first);
-            wt[5 * 9 + 4] += 1f;  // the centre tap of (out 0, in 5)
-            CpuWinograd.forward(tile, x, wt, false, null, d, second);
+            float[] first = new float[l.outputSize()], second = new float[first.length];
+            CpuWinograd.forward(tile, l.x, l.w, false, null, l.d, first);
+            l.w[5 * 9 + 4] += 1f;  // the centre tap of (out 0, in 5)
+            CpuWinograd.forward(tile, l.x, l.w, false, null, l.d, second);
             Check.maxRelative("F(" + tile.outputSize() + ") after the change", second,
-                    ConvolutionReference.forward(x, wt, null, n, ci, h, w, co, 3, Conv2dGeometry.of(1, 1)), tolerance(tile));
+                    ConvolutionReference.forward(l.x, l.w, null, 2, 16, 12, 12, 16, 3, Conv2dGeometry.of(1, 1)), tolerance(tile));
         }
     }
 
@@ -149,6 +139,16 @@ class CpuWinogradTest {
         assertFalse(CpuWinograd.applies(dims(1, 32, 6, 6, 32, Conv2dGeometry.of(2, 1))), "stride 2");
         Conv2dGeometry pointwise = Conv2dGeometry.of(1, 0);
         assertFalse(CpuWinograd.applies(new CpuConv2d.Dims(1, 32, 6, 6, 32, 1, 1, 6, 6, pointwise)), "1×1");
+    }
+
+    /** Random input and weights of a square 'same' 3×3 layer. */
+    private record Layer(float[] x, float[] w, CpuConv2d.Dims d) {
+        static Layer random(Random r, int n, int ci, int size, int co) {
+            return new Layer(Check.randomArray(r, n * ci * size * size, 1), Check.randomArray(r, co * ci * 9, 1),
+                    dims(n, ci, size, size, co, Conv2dGeometry.of(1, 1)));
+        }
+
+        int outputSize() { return d.n() * d.co() * d.ho() * d.wo(); }
     }
 
     private static CpuConv2d.Dims dims(int n, int ci, int h, int w, int co, Conv2dGeometry g) {
