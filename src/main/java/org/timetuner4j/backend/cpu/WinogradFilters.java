@@ -40,7 +40,7 @@ final class WinogradFilters {
         Use use = new Use(tile, transposed, block);
         synchronized (KEPT) {
             Kept kept = KEPT.getOrDefault(w, Map.of()).get(use);
-            if (kept != null && Arrays.equals(kept.weights, w)) return kept.packed;
+            if (kept != null && unchanged(kept.weights, w)) return kept.packed;
             Gemm.PackedA[][] packed = pack(tile, transform(tile, w, transposed, co, ci), co, ci, block);
             long bytes = 4L * (w.length + (long) packed.length * packed[0].length * packed[0][0].data().length);
             long held = KEPT.values().stream().flatMap(m -> m.values().stream()).mapToLong(Kept::bytes).sum();
@@ -50,9 +50,16 @@ final class WinogradFilters {
         }
     }
 
-    /** Drops every kept filter (for tests). */
-    static void forget() {
-        synchronized (KEPT) { KEPT.clear(); }
+    /** Compared in pieces across threads: for a large model this runs before every convolution. */
+    private static boolean unchanged(float[] kept, float[] w) {
+        if (kept.length != w.length) return false;
+        int piece = 1 << 16, pieces = (w.length + piece - 1) / piece;
+        java.util.concurrent.atomic.AtomicBoolean differs = new java.util.concurrent.atomic.AtomicBoolean();
+        Parallel.forEach(pieces, i -> {
+            int from = i * piece, to = Math.min(w.length, from + piece);
+            if (!differs.get() && !Arrays.equals(kept, from, to, w, from, to)) differs.set(true);
+        });
+        return !differs.get();
     }
 
     private static Gemm.PackedA[][] pack(WinogradTile tile, float[] u, int co, int ci, int block) {
