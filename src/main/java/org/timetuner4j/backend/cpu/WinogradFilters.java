@@ -28,6 +28,8 @@ final class WinogradFilters {
 
     private record Kept(float[] weights, Gemm.PackedA[][] packed, long bytes) {}
 
+    /** U before packing, reused (under the lock of {@link #KEPT}): fresh memory each time cost more than the transform. */
+    private static float[] transformed = new float[0];
     private static final Map<float[], Map<Use, Kept>> KEPT = new WeakHashMap<>();
 
     /**
@@ -77,10 +79,11 @@ final class WinogradFilters {
      * Per output channel the 3×3 filters are first turned into nine rows over the input
      * channels, so both products with G run in whole vectors across input channels.
      */
-    static float[] transform(WinogradTile tile, float[] w, boolean transposed, int co, int ci) {
+    private static float[] transform(WinogradTile tile, float[] w, boolean transposed, int co, int ci) {
         float[][] gm = tile.filterMatrix();
         int a = tile.inputSize(), stride = co * ci, whole = ci / L * L;
-        float[] u = new float[a * a * stride];
+        if (transformed.length < a * a * stride) transformed = new float[a * a * stride];
+        float[] u = transformed;
         Parallel.forEach(co, o -> {
             float[] taps = new float[9 * ci], gg = new float[3 * a * ci];
             for (int c = 0; c < ci; c++)
