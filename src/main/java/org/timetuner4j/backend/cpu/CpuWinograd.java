@@ -87,7 +87,7 @@ final class CpuWinograd {
         return f4 < f2 ? WinogradF4.INSTANCE : WinogradF2.INSTANCE;
     }
 
-    private static long gemmColumns(long tiles) { return tiles <= BATCH_TILES ? roundUp((int) tiles, NR) : tiles; }
+    private static long gemmColumns(long tiles) { return tiles <= BATCH_TILES ? WinogradTile.roundUp((int) tiles, NR) : tiles; }
 
     /**
      * The convolution d of x with w (+ bias). With {@code transposed}, w is the weight of the
@@ -100,7 +100,7 @@ final class CpuWinograd {
     static void forward(WinogradTile tile, float[] x, float[] w, boolean transposed, float[] bias, CpuConv2d.Dims d, float[] out) {
         int m = tile.outputSize(), th = ceilDiv(d.ho(), m), tw = ceilDiv(d.wo(), m);
         if (d.n() * th * tw <= BATCH_TILES) {
-            int block = Math.min(d.co(), Math.max(2 * Gemm.MR, roundUp(ceilDiv(d.co(), 4 * Parallel.threads()), Gemm.MR)));
+            int block = Math.min(d.co(), Math.max(2 * Gemm.MR, WinogradTile.roundUp(ceilDiv(d.co(), 4 * Parallel.threads()), Gemm.MR)));
             forwardByChannelBlocks(tile, x, WinogradFilters.of(tile, w, transposed, d.co(), d.ci(), block), block, bias, d, out);
         } else {
             forwardByTileGroups(tile, x, WinogradFilters.of(tile, w, transposed, d.co(), d.ci(), d.co())[0], bias, d, out);
@@ -113,7 +113,7 @@ final class CpuWinograd {
      */
     private static void forwardByTileGroups(WinogradTile tile, float[] x, Gemm.PackedA[] packed, float[] bias, CpuConv2d.Dims d, float[] out) {
         int ci = d.ci(), co = d.co(), m = tile.outputSize(), a2 = tile.inputSize() * tile.inputSize();
-        int th = ceilDiv(d.ho(), m), tw = ceilDiv(d.wo(), m), wp = m * (tw + 1), wq = roundUp(wp, L) + L;
+        int th = ceilDiv(d.ho(), m), tw = ceilDiv(d.wo(), m), wp = m * (tw + 1), wq = WinogradTile.roundUp(wp, L) + L;
         int perImage = th * tw, tilesPerTask = Math.max(1, OUTPUTS_PER_TASK / (m * m));
         int images = Math.max(1, Math.min(tilesPerTask / perImage, d.n() / (2 * Parallel.threads())));
         int rows = images > 1 ? th : Math.max(1, Math.min(th, tilesPerTask / tw));
@@ -122,14 +122,14 @@ final class CpuWinograd {
         Parallel.forEach(groups * blocks, task -> {
             int n0 = task / blocks * images, ty0 = (task % blocks) * rows;
             int imgs = Math.min(images, d.n() - n0), r = Math.min(rows, th - ty0);
-            int t = imgs * r * tw, tq = roundUp(t, NR) + L, stripRows = m * r + 2;
+            int t = imgs * r * tw, tq = WinogradTile.roundUp(t, NR) + L, stripRows = m * r + 2;
             Scratch s = SCRATCH.get().ensure(a2 * ci * tq, a2 * co * tq, tile.scratchSize(wq, tq), stripRows * wp + L);
             for (int c = 0; c < ci; c++)
                 for (int i = 0; i < imgs; i++) {
                     strip.fill(x, ((n0 + i) * ci + c) * d.h() * d.w(), m * ty0, stripRows, s.strip);
                     tile.transformInput(s.strip, 0, wp, wq, r, tw, s.rows, s.v, c * tq + i * r * tw, ci * tq);
                 }
-            for (int xi = 0; xi < a2; xi++) Gemm.product(packed[xi], false, roundUp(t, NR), s.v, xi * ci * tq, tq, s.m, xi * co * tq, tq);
+            for (int xi = 0; xi < a2; xi++) Gemm.product(packed[xi], false, WinogradTile.roundUp(t, NR), s.v, xi * ci * tq, tq, s.m, xi * co * tq, tq);
             for (int o = 0; o < co; o++)
                 tile.transformOutput(s.m, o * tq, co * tq, imgs, r, tw, bias == null ? 0f : bias[o], s.rows,
                         out, (n0 * co + o) * d.ho() * d.wo(), co * d.ho() * d.wo(), m * ty0, d.ho(), d.wo());
@@ -145,8 +145,8 @@ final class CpuWinograd {
     private static void forwardByChannelBlocks(WinogradTile tile, float[] x, Gemm.PackedA[][] packed, int block, float[] bias,
                                                CpuConv2d.Dims d, float[] out) {
         int ci = d.ci(), co = d.co(), n = d.n(), m = tile.outputSize(), a2 = tile.inputSize() * tile.inputSize();
-        int th = ceilDiv(d.ho(), m), tw = ceilDiv(d.wo(), m), wp = m * (tw + 1), wq = roundUp(wp, L) + L;
-        int t = n * th * tw, tq = roundUp(t, NR) + L, stripRows = m * th + 2;
+        int th = ceilDiv(d.ho(), m), tw = ceilDiv(d.wo(), m), wp = m * (tw + 1), wq = WinogradTile.roundUp(wp, L) + L;
+        int t = n * th * tw, tq = WinogradTile.roundUp(t, NR) + L, stripRows = m * th + 2;
         float[] v = SCRATCH.get().batch(a2 * ci * tq);
         WinogradStrip strip = new WinogradStrip(d, m, wp);
         Parallel.forEach(ci, c -> {
@@ -157,10 +157,10 @@ final class CpuWinograd {
             }
         });
         // every block's GEMMs read all of V: packed into panels once, not once per block
-        int panelSize = ci * roundUp(t, NR);
+        int columns = WinogradTile.roundUp(t, NR), panelSize = ci * columns;
         float[] panels = SCRATCH.get().batchPanels(a2 * panelSize);
         Gemm.PackedB[] vPacked = new Gemm.PackedB[a2];
-        Parallel.forEach(a2, xi -> vPacked[xi] = Gemm.packB(v, xi * ci * tq, tq, ci, roundUp(t, NR), panels, xi * panelSize));
+        Parallel.forEach(a2, xi -> vPacked[xi] = Gemm.packB(v, xi * ci * tq, tq, ci, columns, panels, xi * panelSize));
         Parallel.forEach(packed.length, b -> {
             int o0 = b * block, ob = Math.min(block, co - o0);
             Scratch s = SCRATCH.get().ensure(0, a2 * ob * tq, tile.scratchSize(wq, tq), 0);
@@ -170,8 +170,6 @@ final class CpuWinograd {
                         out, o * d.ho() * d.wo(), co * d.ho() * d.wo(), 0, d.ho(), d.wo());
         });
     }
-
-    private static int roundUp(int v, int m) { return (v + m - 1) / m * m; }
 
     private static int ceilDiv(int v, int m) { return (v + m - 1) / m; }
 }

@@ -40,7 +40,7 @@ public final class Gemm {
 
     /** op(B) of a row-major matrix as a panel source. */
     private static PanelSource matrix(boolean transB, float[] b, int bOff, int ldb) {
-        return (pc, kc, j0, nr, dst) -> packB(transB, b, bOff, ldb, pc, kc, j0, nr, dst);
+        return (pc, kc, j0, nr, dst) -> packB(transB, b, bOff, ldb, pc, kc, j0, nr, dst, 0);
     }
 
     /**
@@ -296,11 +296,7 @@ public final class Gemm {
         }
     }
 
-    /** Packs op(B)[pc:pc+kc, j0:j0+nr] (nr ≤ NR) into one NR-wide panel (zero padded), k-major. */
-    private static void packB(boolean trans, float[] b, int bOff, int ldb, int pc, int kc, int j0, int nr, float[] dst) {
-        packB(trans, b, bOff, ldb, pc, kc, j0, nr, dst, 0);
-    }
-
+    /** Packs op(B)[pc:pc+kc, j0:j0+nr] (nr ≤ NR) into one NR-wide panel (zero padded), k-major, at dst[dstOff…]. */
     private static void packB(boolean trans, float[] b, int bOff, int ldb, int pc, int kc, int j0, int nr, float[] dst, int dstOff) {
         for (int kk = 0, idx = dstOff; kk < kc; kk++, idx += NR) {
             if (!trans && nr == NR) {

@@ -81,7 +81,7 @@ final class WinogradFilters {
      */
     private static float[] transform(WinogradTile tile, float[] w, boolean transposed, int co, int ci) {
         float[][] gm = tile.filterMatrix();
-        int a = tile.inputSize(), stride = co * ci, whole = ci / L * L;
+        int a = tile.inputSize(), stride = co * ci;
         if (transformed.length < a * a * stride) transformed = new float[a * a * stride];
         float[] u = transformed;
         Parallel.forEach(co, o -> {
@@ -91,19 +91,19 @@ final class WinogradFilters {
                     taps[k * ci + c] = transposed ? w[(c * co + o) * 9 + 8 - k] : w[(o * ci + c) * 9 + k];
             for (int i = 0; i < a; i++)  // G g: α×3 rows over c
                 for (int col = 0; col < 3; col++)
-                    combine(taps, col * ci, 3 * ci, gm[i], gg, (3 * i + col) * ci, ci, whole);
+                    combine(taps, col * ci, 3 * ci, gm[i], gg, (3 * i + col) * ci, ci);
             for (int i = 0; i < a; i++)  // (G g) Gᵀ: α×α rows over c, straight into U_ξ's row o
                 for (int j = 0; j < a; j++)
-                    combine(gg, 3 * i * ci, ci, gm[j], u, (a * i + j) * stride + o * ci, ci, whole);
+                    combine(gg, 3 * i * ci, ci, gm[j], u, (a * i + j) * stride + o * ci, ci);
         });
         return u;
     }
 
     /** dst[to + c] = g₀·src[from + c] + g₁·src[from + step + c] + g₂·src[from + 2·step + c] for c < n. */
-    private static void combine(float[] src, int from, int step, float[] g, float[] dst, int to, int n, int whole) {
+    private static void combine(float[] src, int from, int step, float[] g, float[] dst, int to, int n) {
         float g0 = g[0], g1 = g[1], g2 = g[2];
         int c = 0;
-        for (; c < whole; c += L) {
+        for (int whole = S.loopBound(n); c < whole; c += L) {
             FloatVector s0 = FloatVector.fromArray(S, src, from + c), s1 = FloatVector.fromArray(S, src, from + step + c);
             FloatVector s2 = FloatVector.fromArray(S, src, from + 2 * step + c);
             s0.mul(g0).add(s1.mul(g1)).add(s2.mul(g2)).intoArray(dst, to + c);

@@ -35,7 +35,7 @@ final class WinogradStrip {
         for (int r = 0; r < count; r++) {
             int y = py0 + r - padTop, row = r * wp;
             if (y < 0 || y >= h) {
-                for (int i = row; i < row + wp; i++) strip[i] = 0f;  // a row is short: a call to Arrays.fill cost more
+                java.util.Arrays.fill(strip, row, row + wp, 0f);
                 continue;
             }
             int in = plane + y * w;
