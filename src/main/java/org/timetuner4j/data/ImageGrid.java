@@ -11,7 +11,12 @@ public final class ImageGrid {
     private ImageGrid() {}
 
     public static void writePng(float[] images, int count, int channels, int height, int width, Path path) throws IOException {
-        int cols = (int) Math.ceil(Math.sqrt(count));
+        writePng(images, count, channels, height, width, (int) Math.ceil(Math.sqrt(count)), path);
+    }
+
+    /** The same with {@code cols} images per row (e.g. one row per class). */
+    public static void writePng(float[] images, int count, int channels, int height, int width, int cols, Path path) throws IOException {
+        if (cols < 1) throw new IllegalArgumentException("a grid needs at least one column");
         int rows = (count + cols - 1) / cols;
         int pad = 2;
         int zoom = Math.max(1, (64 + width - 1) / width);  // small images are enlarged (nearest) to be seen

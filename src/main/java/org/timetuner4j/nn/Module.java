@@ -59,6 +59,8 @@ public abstract class Module {
 
     public boolean isTraining() { return training; }
 
+    public Backend backend() { return backend; }
+
     public long parameterCount() {
         long n = 0;
         for (Parameter p : namedParameters().values()) n += p.shape().numel();
