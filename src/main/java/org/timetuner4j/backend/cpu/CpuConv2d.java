@@ -257,22 +257,65 @@ final class CpuConv2d {
         forwardDirect(gout, flipped, null, transposed, gx, pool);
     }
 
+    /**
+     * gw[o, (c,ky,kx)] = Σ_n gout_n[o, :] · cols_n[(c,ky,kx), :]ᵀ. Each image's gout is packed
+     * once as the A operand and shared by every channel block; the columns are produced straight
+     * into B's panels from x (an implicit, transposed im2col), so no column matrix is built.
+     * Tasks own disjoint blocks of input channels and add images in order: deterministic.
+     */
     static void backwardWeight(float[] x, float[] gout, Dims d, float[] gw) {
+        if (CpuConvWeightGradient.applies(d)) {
+            CpuConvWeightGradient.compute(x, gout, d, gw);
+            return;
+        }
         int p = d.p(), k = d.k(), co = d.co(), kk = d.kh() * d.kw();
+        Gemm.PackedA[] a = new Gemm.PackedA[d.n()];
+        Parallel.forEach(d.n(), n -> a[n] = Gemm.pack(false, co, p, gout, n * co * p, p));
         int cb = Math.max(1, (d.ci() + Parallel.threads() * 2 - 1) / (Parallel.threads() * 2));
         int blocks = (d.ci() + cb - 1) / cb;
         Parallel.forEach(blocks, blk -> {
             int c0 = blk * cb, cc = Math.min(cb, d.ci() - c0);
             for (int n = 0; n < d.n(); n++) {
-                if (d.pointwise()) {
-                    Gemm.gemm(false, true, co, cc, p, gout, n * co * p, p, x, (n * d.ci() + c0) * p, p, gw, c0, k);
-                } else {
-                    float[] cols = buffer(cc * kk * p);
-                    im2col(x, d, n, c0, cc, 0, d.ho(), cols);
-                    Gemm.gemm(false, true, co, cc * kk, p, gout, n * co * p, p, cols, 0, p, gw, c0 * kk, k);
-                }
+                if (d.pointwise()) Gemm.gemm(a[n], true, cc, x, (n * d.ci() + c0) * p, p, gw, c0, k);
+                else Gemm.gemm(a[n], columnsTransposed(x, d, n, c0), cc * kk, gw, c0 * kk, k);
             }
         });
+    }
+
+    /**
+     * Image n's im2col matrix, transposed, as B panels: row = output position, column j =
+     * (channel c0 + j / kk, ky, kx). Each column walks output rows, so its input reads are
+     * contiguous for stride 1.
+     */
+    private static Gemm.PanelSource columnsTransposed(float[] x, Dims d, int n, int c0) {
+        int s = d.g().stride(), pt = d.g().padTop(), pl = d.g().padLeft();
+        int w = d.w(), h = d.h(), wo = d.wo(), kh = d.kh(), kw = d.kw(), nrMax = Gemm.panelWidth();
+        return (pc, kc, j0, nr, dst) -> {
+            for (int j = 0; j < nrMax; j++) {
+                if (j >= nr) {
+                    for (int q = 0, idx = j; q < kc; q++, idx += nrMax) dst[idx] = 0f;
+                    continue;
+                }
+                int col = j0 + j, c = c0 + col / (kh * kw), r = col % (kh * kw), ky = r / kw, kx = r % kw;
+                int plane = (n * d.ci() + c) * h * w;
+                int pos = pc, end = pc + kc, idx = j;
+                while (pos < end) {
+                    int oy = pos / wo, ox = pos - oy * wo;
+                    int run = Math.min(wo - ox, end - pos);
+                    int iy = oy * s + ky - pt;
+                    if (iy < 0 || iy >= h) {
+                        for (int q = 0; q < run; q++, idx += nrMax) dst[idx] = 0f;
+                    } else {
+                        int row = plane + iy * w;
+                        for (int q = 0; q < run; q++, idx += nrMax) {
+                            int ix = (ox + q) * s + kx - pl;
+                            dst[idx] = ix >= 0 && ix < w ? x[row + ix] : 0f;
+                        }
+                    }
+                    pos += run;
+                }
+            }
+        };
     }
 
     static void backwardBias(float[] gout, int n, int co, int p, float[] gb) {

@@ -141,6 +141,18 @@ public final class Gemm {
     }
 
     /**
+     * C[M×nr] = A·B (or += without {@code assign}) with A prepacked and B one panel of nr ≤ NR
+     * columns already in the kernel's layout: row kk of B at b[bo + kk·NR … + NR), columns past
+     * nr zero. B may be a window of a taller panel, which is how a shifted operand is reused.
+     */
+    public static void productWithPanel(PackedA a, float[] b, int bo, int nr, float[] c, int cOff, int ldc, boolean assign) {
+        int m = a.m(), k = a.k(), kb = blockK(k);
+        if (m <= 0 || nr <= 0 || k <= 0) return;
+        for (int pc = 0; pc < k; pc += kb)
+            panel(Math.min(kb, k - pc), a.data(), a.paddedM() * pc, m, b, bo + pc * NR, null, 0, nr, c, cOff, ldc, assign && pc == 0);
+    }
+
+    /**
      * C[M×n] += A·B with A prepacked and B read in place: B(k, j) = b[bBase + rowOffset[k] + j].
      * No packing, so the caller must keep b readable up to NR−1 elements past each row's last
      * used column (a ragged last panel reads, but never writes, beyond n).

@@ -62,6 +62,45 @@ class CpuKernelsTest {
             }
     }
 
+    @Test void weightGradientMatchesDirectFormula() {
+        Random r = new Random(6);
+        Conv2dGeometry[] geoms = {Conv2dGeometry.of(1, 1), new Conv2dGeometry(1, 0, 2, 1, 0), Conv2dGeometry.of(2, 1),
+                new Conv2dGeometry(2, 0, 1, 0, 1), Conv2dGeometry.of(1, 0)};
+        int[][] cases = {{2, 5, 9, 7, 6, 3}, {1, 3, 6, 6, 4, 1}, {3, 33, 10, 10, 20, 3}, {2, 4, 3, 5, 37, 3}};
+        for (int threads : new int[] {1, 2, 3}) {
+            int before = Parallel.threads();
+            Parallel.setThreads(threads);
+            try {
+                for (int[] cs : cases)
+                    for (Conv2dGeometry g : geoms) {
+                        int n = cs[0], ci = cs[1], h = cs[2], w = cs[3], co = cs[4], k = cs[5];
+                        int ho = g.outHeight(h, k), wo = g.outWidth(w, k);
+                        float[] x = Check.randomArray(r, n * ci * h * w, 1), gout = Check.randomArray(r, n * co * ho * wo, 1);
+                        float[] got = be.conv2dBackwardWeight(be.fromHost(x, Shape.of(n, ci, h, w)), be.fromHost(gout, Shape.of(n, co, ho, wo)),
+                                g, Shape.of(co, ci, k, k)).toArray();
+                        float[] ref = new float[co * ci * k * k];
+                        for (int o = 0; o < co; o++)
+                            for (int c = 0; c < ci; c++)
+                                for (int ky = 0; ky < k; ky++)
+                                    for (int kx = 0; kx < k; kx++) {
+                                        double s = 0;
+                                        for (int in = 0; in < n; in++)
+                                            for (int oy = 0; oy < ho; oy++)
+                                                for (int ox = 0; ox < wo; ox++) {
+                                                    int iy = oy * g.stride() + ky - g.padTop(), ix = ox * g.stride() + kx - g.padLeft();
+                                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                                    s += (double) gout[((in * co + o) * ho + oy) * wo + ox] * x[((in * ci + c) * h + iy) * w + ix];
+                                                }
+                                        ref[((o * ci + c) * k + ky) * k + kx] = (float) s;
+                                    }
+                        Check.maxRelative("conv grad weight " + java.util.Arrays.toString(cs) + " " + g + " threads " + threads, got, ref, 1e-5);
+                    }
+            } finally {
+                Parallel.setThreads(before);
+            }
+        }
+    }
+
     /** The per-plane fast paths (h + temb[:, :, None, None] and its gradient) against the element formula. */
     @Test void perPlaneBroadcastAddAndSumMatchTheFormula() {
         Random r = new Random(5);
