@@ -40,8 +40,9 @@ import java.util.concurrent.Callable;
 final class SampleCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
 
-    @Option(names = "--model", required = true, paramLabel = "M.safetensors|gaussian:…",
-            description = "Model file, or gaussian:mean=M,std=S,shape=CxHxW[,schedule=discrete|linear|cosine].")
+    @Option(names = "--model", paramLabel = "M.safetensors|gaussian:…",
+            description = "Model file, or gaussian:mean=M,std=S,shape=CxHxW[,schedule=discrete|linear|cosine] "
+                    + "(default: the shipped digits model, " + ShippedModel.RELATIVE + ").")
     String model;
 
     @Option(names = "--solver", defaultValue = "ddim", description = "One of " + Solvers.NAMES + " (default: ${DEFAULT-VALUE}).")
@@ -89,6 +90,7 @@ final class SampleCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         common.apply();
         Backend be = Devices.select(device);
+        if (model == null) model = ShippedModel.require();
         NoisePredictor predictor = DiffusionModels.open(model, be);
         if (classLabel != null || guidanceScale != 1.0) {
             if (!(predictor instanceof ModelWrapper w))

@@ -1,0 +1,45 @@
+package org.timetuner4j.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.io.ModelFile;
+import org.timetuner4j.io.ModelInfo;
+import org.timetuner4j.nn.UNet;
+import org.timetuner4j.nn.UNetConfig;
+import org.timetuner4j.testing.CliRun;
+import org.timetuner4j.testing.SavedProperty;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `sample` without --model uses the shipped model under the project folder the launcher names. */
+class ShippedModelTest {
+    @TempDir Path home;
+
+    @Test void sampleWithoutModelUsesTheShippedFile() throws Exception {
+        Path model = home.resolve(ShippedModel.RELATIVE);
+        Files.createDirectories(model.getParent());
+        UNet unet = new UNet(CpuBackend.INSTANCE, new UNetConfig(32, 1, new int[] {1}, 1, new int[0], 0, 1, 8, true, 10));
+        unet.initialize(3);
+        ModelFile.save(model, unet, ModelInfo.ddpmDefaults(unet.config()), "F32");
+        Path png = home.resolve("out.png");
+        try (SavedProperty p = SavedProperty.set("timetuner.home", home.toString())) {
+            Object[] r = CliRun.run("sample", "--nfe", "2", "--count", "2", "--device", "cpu", "--out", png.toString());
+            assertEquals(0, r[0], (String) r[1]);
+        }
+        assertTrue(Files.size(png) > 0);
+    }
+
+    @Test void aMissingShippedModelIsOneLine() {
+        try (SavedProperty p = SavedProperty.set("timetuner.home", home.toString())) {
+            Object[] r = CliRun.run("sample", "--nfe", "2", "--device", "cpu", "--out", home.resolve("x.png").toString());
+            assertEquals(1, r[0]);
+            String err = ((String) r[1]).strip();
+            assertTrue(err.startsWith("error: no --model given") && !err.contains("\n") && err.contains("missing"), err);
+        }
+    }
+}
