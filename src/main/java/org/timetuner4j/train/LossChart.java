@@ -3,7 +3,7 @@ package org.timetuner4j.train;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.LogarithmicAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.data.xy.XYSeries;
@@ -39,11 +39,16 @@ public final class LossChart {
         JFreeChart chart = ChartFactory.createXYLineChart("Training loss (mean squared noise error)", "step", "loss", ds,
                 PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
-        LogAxis y = new LogAxis("loss");
-        y.setSmallestValue(1e-4);
+        LogarithmicAxis y = new LogarithmicAxis("loss (log scale)");
+        y.setStrictValuesFlag(false);
+        y.setExpTickLabelsFlag(false);
         plot.setRangeAxis(y);
+        plot.setBackgroundPaint(java.awt.Color.WHITE);
+        plot.setDomainGridlinePaint(java.awt.Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(java.awt.Color.LIGHT_GRAY);
         plot.getRenderer().setSeriesPaint(0, new java.awt.Color(150, 170, 220));
         plot.getRenderer().setSeriesPaint(1, new java.awt.Color(200, 40, 40));
+        plot.getRenderer().setSeriesStroke(1, new java.awt.BasicStroke(2.5f));
         Path abs = png.toAbsolutePath();
         if (abs.getParent() != null) Files.createDirectories(abs.getParent());
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
