@@ -129,8 +129,12 @@ public final class DiffusersConfig {
         r.requireNumber("norm_eps", 1e-5, 1e-6, "1e-6 (the DDPM GroupNorm epsilon)");
         r.requireString("resnet_time_scale_shift", "default", Set.of("default"), "\"default\"");
         r.require("add_attention", true, true, "true (the DDPM UNet has attention in its middle block)");
-        r.requireNull("class_embed_type", "null (no class conditioning)");
-        r.requireNull("num_class_embeds", "null (no class conditioning)");
+        r.requireNull("class_embed_type", "null (class labels through num_class_embeds, or none)");
+        // num_class_embeds = K rows: K − 1 classes and the last row as the null label (classifier-free guidance).
+        Integer classEmbeds = r.present("num_class_embeds") ? r.integerOrNull("num_class_embeds") : null;
+        if (classEmbeds != null && classEmbeds < 2)
+            throw r.bad("num_class_embeds", "= " + classEmbeds + "; a class-conditional DDPM UNet needs at least one class and the null label (>= 2)");
+        int numClasses = classEmbeds == null ? 0 : classEmbeds - 1;
         if (r.present("mid_block_type")) r.requireString("mid_block_type", "UNetMidBlock2D", Set.of("UNetMidBlock2D"), "\"UNetMidBlock2D\"");
         if (r.present("time_embedding_dim")) {
             Integer ted = r.integerOrNull("time_embedding_dim");
@@ -170,7 +174,7 @@ public final class DiffusersConfig {
         List<Integer> attnRes = new ArrayList<>();
         for (int i = 0; i < L; i++) if (attn[i]) attnRes.add(probe.levelResolution(i));
         UNetConfig cfg = new UNetConfig(ch, outChannels, chMult, nrb, attnRes.stream().mapToInt(Integer::intValue).toArray(),
-                dropout, inChannels, resolution, true).validate();
+                dropout, inChannels, resolution, true, numClasses).validate();
         return new Result(cfg, notes);
     }
 

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * time_embedding.linear_{1,2}                 temb.dense.{0,1}
+ * class_embedding (num_class_embeds = K)      label_emb   (K − 1 classes, row K − 1 the null label)
  * conv_in, conv_out                           conv_in, conv_out
  * conv_norm_out                               norm_out
  * down_blocks.i.resnets.j.X                   down.i.block.j.X'     X': time_emb_proj→temb_proj,
@@ -95,6 +96,7 @@ public final class DiffusersKeys {
     public static String toDdim(String key, int levels) {
         Matcher m;
         if ((m = TEMB.matcher(key)).matches()) return "temb.dense." + (m.group(1).equals("1") ? 0 : 1) + "." + m.group(2);
+        if (key.equals("class_embedding.weight")) return "label_emb.weight";
         if ((m = SAME.matcher(key)).matches()) return key;
         if ((m = NORM_OUT.matcher(key)).matches()) return "norm_out." + m.group(1);
         if ((m = BLOCK_RESNET.matcher(key)).matches()) {
@@ -132,6 +134,7 @@ public final class DiffusersKeys {
         Map<String, String> attn = deprecatedAttentionNames ? ATTN_TO_DIFFUSERS_OLD : ATTN_TO_DIFFUSERS;
         Matcher m;
         if ((m = DDIM_TEMB.matcher(key)).matches()) return "time_embedding.linear_" + (m.group(1).equals("0") ? 1 : 2) + "." + m.group(2);
+        if (key.equals("label_emb.weight")) return "class_embedding.weight";
         if ((m = DDIM_SAME.matcher(key)).matches()) return key;
         if ((m = DDIM_NORM_OUT.matcher(key)).matches()) return "conv_norm_out." + m.group(1);
         if ((m = DDIM_BLOCK.matcher(key)).matches()) {

@@ -105,6 +105,14 @@ class DiffusersConfigTest {
         assertEquals(128, DiffusersConfig.parse(o, "config.json", 0).config().ch());
     }
 
+    @Test void numClassEmbedsIsClassesPlusTheNullLabel() {
+        JsonObject o = cifar();
+        o.addProperty("num_class_embeds", 11);
+        UNetConfig c = DiffusersConfig.parse(o, "config.json", 0).config();
+        assertEquals(10, c.numClasses());
+        assertArrayEquals(new int[] {11, 512}, c.expectedShapes().get("label_emb.weight"));
+    }
+
     @Test void everyFieldThatChangesTheNetworkIsNamed() {
         Object[][] cases = {
                 {"norm_eps", 1e-5, "norm_eps = 1.0E-5 but the engine's DDPM UNet needs 1e-6"},
@@ -119,7 +127,7 @@ class DiffusersConfigTest {
                 {"mid_block_scale_factor", 1.414, "mid_block_scale_factor"},
                 {"resnet_time_scale_shift", "scale_shift", "resnet_time_scale_shift"},
                 {"class_embed_type", "timestep", "class_embed_type"},
-                {"num_class_embeds", 10, "num_class_embeds"},
+                {"num_class_embeds", 1, "num_class_embeds = 1"},
                 {"downsample_type", "resnet", "downsample_type"},
                 {"upsample_type", "resnet", "upsample_type"},
                 {"add_attention", false, "add_attention"},

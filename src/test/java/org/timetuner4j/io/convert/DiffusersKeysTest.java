@@ -75,7 +75,7 @@ class DiffusersKeysTest {
     }
 
     @Test void keysOutsideTheDdpmUNetAreNotMapped() {
-        for (String k : List.of("class_embedding.weight", "time_proj.weight", "down_blocks.0.resnets.0.foo.weight",
+        for (String k : List.of("class_embedding.bias", "time_proj.weight", "down_blocks.0.resnets.0.foo.weight",
                 "up_blocks.4.resnets.0.conv1.weight", "mid_block.resnets.2.conv1.weight", "mid_block.attentions.0.to_out.1.weight",
                 "down_blocks.0.downsamplers.1.conv.weight", "conv_in.weight.extra", "down_blocks.0.attentions.0.to_q.scale")) {
             assertNull(DiffusersKeys.toDdim(k, 4), k);
@@ -83,6 +83,11 @@ class DiffusersKeysTest {
         assertNull(DiffusersKeys.toDiffusers("temb.dense.2.weight", 4, false));
         assertNull(DiffusersKeys.toDiffusers("up.0.block.0.foo.weight", 4, false));
         assertEquals(0, DiffusersKeys.levels(List.of("conv_in.weight")));
+    }
+
+    @Test void classEmbeddingIsTheLabelEmbedding() {
+        assertEquals("label_emb.weight", DiffusersKeys.toDdim("class_embedding.weight", 3));
+        assertEquals("class_embedding.weight", DiffusersKeys.toDiffusers("label_emb.weight", 3, false));
     }
 
     @Test void upBlocksCountFromTheCoarsestLevel() {
