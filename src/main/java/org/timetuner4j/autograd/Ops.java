@@ -22,6 +22,14 @@ public final class Ops {
         return g.shape().equals(shape) ? g.retain() : g.backend().sumToShape(g, shape);
     }
 
+    /**
+     * A gradient the backward just computed, reduced to {@code shape}. It is already a new
+     * reference, so unlike {@link #reduceTo} it is returned as it is, not retained once more.
+     */
+    private static Tensor reduceNew(Tensor fresh, Shape shape) {
+        return fresh.shape().equals(shape) ? fresh : fresh.backend().sumToShape(fresh, shape);
+    }
+
     // ---------------------------------------------------------------- element-wise
 
     public static Tensor add(Tensor a, Tensor b) {
@@ -38,7 +46,7 @@ public final class Ops {
             Tensor gb = null;
             if (wants(b)) {
                 Tensor neg = g.backend().affine(g, -1f, 0f);
-                gb = reduceTo(neg, b.shape());
+                gb = reduceNew(neg, b.shape());
             }
             return new Tensor[] {wants(a) ? reduceTo(g, a.shape()) : null, gb};
         }, in(a, b));
@@ -49,8 +57,8 @@ public final class Ops {
         Backend be = a.backend();
         Tensor y = be.mul(a, b);
         Tape.record(y, g -> new Tensor[] {
-                wants(a) ? reduceTo(be.mul(g, b), a.shape()) : null,
-                wants(b) ? reduceTo(be.mul(g, a), b.shape()) : null}, in(a, b));
+                wants(a) ? reduceNew(be.mul(g, b), a.shape()) : null,
+                wants(b) ? reduceNew(be.mul(g, a), b.shape()) : null}, in(a, b));
         return y;
     }
 

@@ -115,6 +115,26 @@ class OpsGradientTest {
         gc.check("avg pool 2x2", t -> Ops.avgPool2x2(t[0]), new float[][] {rand(2, 2, 4, 6)}, shapes(new int[] {2, 2, 4, 6}), all(1));
     }
 
+    @Test void sliceChannels() {
+        int[] shape = {2, 5, 2, 3};
+        gc.check("slice channels [1, 3)", t -> Ops.sliceChannels(t[0], 1, 2), new float[][] {rand(shape)}, shapes(shape), all(1));
+        gc.check("slice channels [0, 2)", t -> Ops.sliceChannels(t[0], 0, 2), new float[][] {rand(shape)}, shapes(shape), all(1));
+        gc.check("slice channels [3, 5)", t -> Ops.sliceChannels(t[0], 3, 2), new float[][] {rand(shape)}, shapes(shape), all(1));
+        gc.check("slice channels, all", t -> Ops.sliceChannels(t[0], 0, 5), new float[][] {rand(shape)}, shapes(shape), all(1));
+    }
+
+    @Test void embeddingWithRepeatedLabels() {
+        // label 2 is picked twice: its row's gradient is the sum of both; row 3 gets none
+        gc.check("embedding", t -> Ops.embedding(t[0], new int[] {2, 0, 2, 1}),
+                new float[][] {rand(4, 3)}, shapes(new int[] {4, 3}), all(1));
+    }
+
+    @Test void timeFunction() {
+        float[] t = {0.15f, 0.5f, 0.93f};
+        gc.eps(1e-3).check("time function sin(3t)", x -> Ops.timeFunction(x[0], u -> Math.sin(3 * u), u -> 3 * Math.cos(3 * u)),
+                new float[][] {t}, shapes(new int[] {3}), all(1));
+    }
+
     @Test void attention() {
         gc.check("attention", t -> Ops.attention(t[0], t[1], t[2], 0.5f),
                 new float[][] {rand(2, 4, 3, 3), rand(2, 4, 3, 3), rand(2, 4, 3, 3)},

@@ -15,6 +15,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Checks an op's backward against central finite differences: with a fixed random R, the
  * scalar L = Σ f(inputs) ⊙ R is differentiated by the tape and by (L(x+h) − L(x−h)) / 2h,
  * evaluated in double from the float32 outputs, for up to {@code samples} coordinates per input.
+ * The forward and backward must also free every tensor they create: the backend's live tensor
+ * count returns to where it started.
  */
 public final class GradCheck {
     private final Backend backend;
@@ -36,6 +38,7 @@ public final class GradCheck {
         int k = values.length;
         float[] r;
         float[][] analytic = new float[k][];
+        long liveBefore = backend.memory().liveTensors();
         try (Scope scope = Scope.open(); Tape tape = Tape.record()) {
             Tensor[] ins = new Tensor[k];
             for (int i = 0; i < k; i++)
@@ -51,6 +54,8 @@ public final class GradCheck {
                 ins[i].zeroGrad();
             }
         }
+        long leaked = backend.memory().liveTensors() - liveBefore;
+        if (leaked != 0) fail(name + ": forward and backward left " + leaked + " tensors alive");
         double worst = 0;
         for (int i = 0; i < k; i++) {
             if (!differentiable[i]) continue;
