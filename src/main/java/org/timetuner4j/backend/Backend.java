@@ -23,6 +23,9 @@ public interface Backend {
     /** Releases the storage of a tensor whose last owner closed it. */
     void free(Tensor t);
 
+    /** The tensors this backend holds now (created and not yet freed). */
+    MemoryStats memory();
+
     Tensor copy(Tensor t);
 
     /** Same values, another shape with the same element count. */

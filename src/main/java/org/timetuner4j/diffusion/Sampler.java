@@ -100,13 +100,15 @@ public final class Sampler {
 
     /** Samples one batch from x_T; sample k of the batch is sample firstSample + k of the run. */
     public Tensor sampleBatch(Tensor xT, NoiseSource noise, long firstSample, Progress progress, int batchIndex) {
-        Stepper stepper = solver.stepper(model, plan, noise, firstSample);
         Tensor x = xT;
-        try (Scope scope = Scope.open()) {
+        try (Scope scope = Scope.open(); Stepper stepper = solver.stepper(model, plan, noise, firstSample)) {
             for (int i = 0; i < plan.intervals(); i++) {
+                Tensor next;
                 try (Scope step = Scope.open()) {
-                    x = step.keep(stepper.step(i, x, ratioTensors(i)));
+                    next = step.keep(stepper.step(i, x, ratioTensors(i)));
                 }
+                if (x != xT) Scope.detach(x).close();  // a run holds one state, not one per step
+                x = next;
                 if (progress != null) progress.step(batchIndex, i);
             }
             return scope.keep(x);

@@ -30,18 +30,20 @@ public final class Scope implements AutoCloseable {
         if (s != null) s.owned.add(t);
     }
 
-    /** Moves {@code t} out of this scope into the enclosing one and returns it. */
+    /**
+     * Moves {@code t} out of this scope into the enclosing one and returns it. A tensor this
+     * scope does not own is an error: keeping it would silently leave it to another owner.
+     */
     public Tensor keep(Tensor t) {
-        if (owned.remove(t)) {
-            Deque<Scope> stack = STACK.get();
-            Scope parent = null;
-            boolean seenSelf = false;
-            for (Scope s : stack) {  // iteration goes from innermost outwards
-                if (seenSelf) { parent = s; break; }
-                if (s == this) seenSelf = true;
-            }
-            if (parent != null) parent.owned.add(t);
+        if (!owned.remove(t)) throw new IllegalStateException("scope.keep of " + t + ", which this scope does not own");
+        Deque<Scope> stack = STACK.get();
+        Scope parent = null;
+        boolean seenSelf = false;
+        for (Scope s : stack) {  // iteration goes from innermost outwards
+            if (seenSelf) { parent = s; break; }
+            if (s == this) seenSelf = true;
         }
+        if (parent != null) parent.owned.add(t);
         return t;
     }
 

@@ -53,15 +53,17 @@ public final class TunerObjective {
         if (i < 0 || i >= plan.intervals() - 0) throw new IllegalArgumentException("interval " + i + " outside the plan");
         int b = x0.dim(0);
         NoiseSchedule sch = model.schedule();
-        try (Scope scope = Scope.open()) {
-            Stepper stepper = solver.stepper(model, plan, stepNoise, firstSample);
+        try (Scope scope = Scope.open(); Stepper stepper = solver.stepper(model, plan, stepNoise, firstSample)) {
             Tensor xt;
             if (mode == Mode.SEQUENTIAL) {
                 Tensor x = noised(x0, z, sch.tMax());
                 for (int j = 0; j < i; j++) {
+                    Tensor next;
                     try (Scope step = Scope.open()) {
-                        x = step.keep(stepper.step(j, x, Ratios.perSlot(Ratios.scalars(backend, previous[j]), plan.slots(j))));
+                        next = step.keep(stepper.step(j, x, Ratios.perSlot(Ratios.scalars(backend, previous[j]), plan.slots(j))));
                     }
+                    Scope.detach(x).close();
+                    x = next;
                 }
                 xt = x;
             } else {

@@ -27,6 +27,22 @@ class ScopeTest {
         assertThrows(IllegalStateException.class, inner::storage);
     }
 
+    @Test void keepOfATensorTheScopeDoesNotOwnIsAnError() {
+        Tensor outside = be.zeros(Shape.of(1));
+        try (Scope outer = Scope.open()) {
+            Tensor parents = be.zeros(Shape.of(1));
+            try (Scope s = Scope.open()) {
+                assertThrows(IllegalStateException.class, () -> s.keep(outside));
+                assertThrows(IllegalStateException.class, () -> s.keep(parents));
+                Tensor mine = be.zeros(Shape.of(1));
+                s.keep(mine);
+                assertThrows(IllegalStateException.class, () -> s.keep(mine), "kept twice");
+            }
+            assertFalse(parents.isFreed());
+        }
+        outside.close();
+    }
+
     @Test void tensorsOutsideAnyScopeLiveUntilClosed() {
         Tensor t = be.zeros(Shape.of(1));
         try (Scope s = Scope.open()) {

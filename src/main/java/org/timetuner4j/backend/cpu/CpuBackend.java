@@ -2,6 +2,7 @@ package org.timetuner4j.backend.cpu;
 
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.Conv2dGeometry;
+import org.timetuner4j.backend.MemoryStats;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
 
@@ -15,6 +16,7 @@ public final class CpuBackend implements Backend {
     }
 
     private final ArrayPool pool = new ArrayPool(Runtime.getRuntime().maxMemory() / 4);
+    private final MemoryStats live = new MemoryStats();
 
     private CpuBackend() {}
 
@@ -38,6 +40,7 @@ public final class CpuBackend implements Backend {
     }
 
     private Tensor wrap(float[] values, Shape shape) {
+        live.created(4L * shape.numel());
         return new Tensor(this, shape, values);
     }
 
@@ -65,7 +68,12 @@ public final class CpuBackend implements Backend {
 
     @Override public float[] toHost(Tensor t) { requireCpu(t); return data(t).clone(); }
 
-    @Override public void free(Tensor t) { pool.give(data(t)); }
+    @Override public void free(Tensor t) {
+        pool.give(data(t));
+        live.freed(4L * t.numel());
+    }
+
+    @Override public MemoryStats memory() { return live; }
 
     @Override public Tensor copy(Tensor t) { requireCpu(t); return fromHost(data(t), t.shape()); }
 

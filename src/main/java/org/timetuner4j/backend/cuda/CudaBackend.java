@@ -36,6 +36,7 @@ import jcuda.driver.JCudaDriver;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.Broadcast;
 import org.timetuner4j.backend.Conv2dGeometry;
+import org.timetuner4j.backend.MemoryStats;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
@@ -58,6 +59,7 @@ public final class CudaBackend implements Backend {
     private final CUstream stream = new CUstream();
     private final EnumMap<Kernel, CUfunction> functions = new EnumMap<>(Kernel.class);
     private final CachingAllocator<CUdeviceptr> memory;
+    private final MemoryStats live = new MemoryStats();
     private final PinnedUploads uploads;
     private final CublasSupport cublas;
     private final String cublasStatus;
@@ -245,7 +247,9 @@ public final class CudaBackend implements Backend {
     /** A new tensor whose contents the next kernel writes completely. */
     private Tensor alloc(Shape shape) {
         enter();
-        return new Tensor(this, shape, memory.take(4L * shape.numel()));
+        Tensor t = new Tensor(this, shape, memory.take(4L * shape.numel()));
+        live.created(4L * shape.numel());
+        return t;
     }
 
     private CachingAllocator.Block<CUdeviceptr> scratch(long bytes) { return memory.take(bytes); }
@@ -324,7 +328,12 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    @Override public void free(Tensor t) { memory.give(block(t)); }
+    @Override public void free(Tensor t) {
+        memory.give(block(t));
+        live.freed(4L * t.numel());
+    }
+
+    @Override public MemoryStats memory() { return live; }
 
     @Override public Tensor copy(Tensor t) { return copyAs(t, t.shape()); }
 

@@ -70,6 +70,11 @@ public final class DpmSolverPP2M implements Solver {
                     return keep;
                 }
             }
+
+            @Override public void close() {
+                if (previous != null) previous.close();
+                previous = null;
+            }
         };
     }
 }
