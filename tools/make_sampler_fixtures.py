@@ -55,6 +55,10 @@ CASES = {
     "dpmpp2m-uniform-nfe12": ("dpm-solver++2m", 12, "uniform", True, 2106),
     "heun-edm-nfe8": ("heun", 8, "edm", True, 2107),
     "heun-uniform-nfe9": ("heun", 9, "uniform", True, 2108),
+    "dpmsolver2-uniform-nfe10": ("dpm-solver-2", 10, "uniform", True, 2109),
+    "dpmsolver2-quadratic-nfe10": ("dpm-solver-2", 10, "quadratic", False, 2110),
+    "dpmsolver2-edm-nfe6": ("dpm-solver-2", 6, "edm", True, 2111),
+    "dpmsolver2-official-nfe10": ("dpm-solver-2", 10, "official", True, 2112),
 }
 
 
@@ -105,6 +109,10 @@ def main():
         s64 = ref.sample(solver, x_t, plan, ratios, eps32, dtype=torch.float64)
         s32 = ref.sample(solver, x_t, plan, ratios, eps32, dtype=torch.float32)
         s64n = ref.sample(solver, x_t, plan, ratios, eps64, dtype=torch.float64)
+        midpoint_diff = float("nan")  # dpm-solver-2 with r1 = 1/2 on every trajectory, for comparison
+        if plan.get("inner") is not None and kind != "logsnr":
+            s_mid = ref.sample(solver, x_t, dict(plan, inner=None), ratios, eps32, dtype=torch.float64)
+            midpoint_diff = float((s_mid - s64).abs().max() / s64.abs().max())
         scale = float(s64.abs().max())
         spread32 = float((s32.double() - s64).abs().max()) / scale
         spread_net = float((s64n - s64).abs().max()) / scale
@@ -128,16 +136,18 @@ def main():
             assert json.load(f) == ratios
         total += os.path.getsize(path) + os.path.getsize(rpath)
         rows.append((name, solver, nfe, kind, k, plan["slots"], ratios, scale, spread32,
-                     spread_net))
+                     spread_net, midpoint_diff))
 
     print(f"{'case':<28}{'solver':<16}{'nfe':>4} {'trajectory':<10}{'intervals':>10}  "
-          f"{'max|samples|':>12}  {'f32 vs f64':>10}  {'f64 net':>10}")
-    for name, solver, nfe, kind, k, slots, ratios, scale, sp, spn in rows:
+          f"{'max|samples|':>12}  {'f32 vs f64':>10}  {'f64 net':>10}  {'r1 = 1/2':>10}")
+    for name, solver, nfe, kind, k, slots, ratios, scale, sp, spn, mid in rows:
         print(f"{name:<28}{solver:<16}{nfe:>4} {kind:<10}{k:>10}  {scale:>12.4f}  "
-              f"{sp:>10.2e}  {spn:>10.2e}")
+              f"{sp:>10.2e}  {spn:>10.2e}  {mid:>10.2e}")
     print("  f32 vs f64: max|float32 run - float64 reference| / max|samples| (float32 network "
           "in both)")
     print("  f64 net:    max|float64-network run - float64 reference| / max|samples|")
+    print("  r1 = 1/2:   dpm-solver-2 off logsnr: max|run with the logSNR-midpoint inner point - "
+          "reference| / max|samples|")
     print()
     for name, solver, nfe, kind, k, slots, ratios, *_ in rows:
         print(f"{name}: slots {slots}, ratios {ratios}")
