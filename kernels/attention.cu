@@ -3,8 +3,8 @@
 #include "common.cuh"
 
 // One block per row of `cols` scores: p = softmax(scale·s), in place. The CPU backend's order:
-// scaled scores rounded to float, max, e = exp(s − max) rounded to float, sum in double,
-// then p = e·fl(1/sum).
+// scaled scores rounded to float, max, e = expf(s − max) (float), sum in double, then
+// p = e·fl(1/sum).
 extern "C" __global__ void softmax_rows_fwd(float* s, int cols, float scale) {
     __shared__ double sh[THREADS];
     __shared__ float shm[THREADS];
@@ -18,7 +18,7 @@ extern "C" __global__ void softmax_rows_fwd(float* s, int cols, float scale) {
     mx = block_max(mx, shm);
     double sum = 0;
     for (int j = threadIdx.x; j < cols; j += THREADS) {
-        float e = (float)exp((double)__fsub_rn(row[j], mx));
+        float e = expf(__fsub_rn(row[j], mx));
         row[j] = e;
         sum += e;
     }
@@ -28,14 +28,15 @@ extern "C" __global__ void softmax_rows_fwd(float* s, int cols, float scale) {
 }
 
 // One block per row, in place on gs (the gradient w.r.t. the probabilities):
-// gs ← p ⊙ (gs − Σ gs⊙p)·scale, the gradient w.r.t. the unscaled scores.
+// gs ← p ⊙ (gs − Σ gs⊙p)·scale, the gradient w.r.t. the unscaled scores. Float products, the
+// sum accumulated in double.
 extern "C" __global__ void softmax_rows_bwd(float* gs, const float* p, int cols, float scale) {
     __shared__ double sh[THREADS];
     float* row = gs + (long long)blockIdx.x * cols;
     const float* pr = p + (long long)blockIdx.x * cols;
     double dot = 0;
-    for (int j = threadIdx.x; j < cols; j += THREADS) dot += (double)row[j] * pr[j];
-    dot = block_sum(dot, sh);
+    for (int j = threadIdx.x; j < cols; j += THREADS) dot += __fmul_rn(row[j], pr[j]);
+    float fdot = (float)block_sum(dot, sh);
     for (int j = threadIdx.x; j < cols; j += THREADS)
-        row[j] = (float)((double)pr[j] * ((double)row[j] - dot) * (double)scale);
+        row[j] = __fmul_rn(__fmul_rn(pr[j], __fsub_rn(row[j], fdot)), scale);
 }

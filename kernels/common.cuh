@@ -1,7 +1,8 @@
 // Shared helpers for the TimeTuner4J kernels. Every kernel is extern "C" so that its PTX entry
 // name is the plain function name the Java side looks up (CudaKernel). Conventions:
 //  - element-wise kernels use grid-stride loops, so any grid size is correct;
-//  - reductions accumulate in double and combine partial sums in a fixed order (deterministic);
+//  - per-element arithmetic is float; reductions accumulate in double and combine partial sums
+//    in a fixed order (deterministic);
 //  - block-wide reductions assume THREADS (256) threads per block;
 //  - no warp intrinsics and no atomics: the same code also runs under the host emulator in
 //    kernels/emu (a plain C++ compile with one std::thread per CUDA thread).
@@ -42,15 +43,19 @@ __device__ __forceinline__ float block_max(float v, float* sh) {
     return r;
 }
 
-// SiLU, shared by elementwise.cu and the fused group norm: x·sigmoid(x) with the sigmoid in
-// double, rounded to float, then the float product (PyTorch's order).
-__device__ __forceinline__ float silu_value(float v) {
-    float s = (float)(1.0 / (1.0 + exp(-(double)v)));
-    return __fmul_rn(v, s);
+// SiLU, shared by elementwise.cu and the fused group norm, in float like the CPU backend's
+// vector path: s = 1/(1 + expf(−x)) (CUDA's accurate expf, ≤ 2 ulp; no double arithmetic, which
+// most GPUs run at 1/32–1/64 of the float rate), then the float product x·s (PyTorch's order).
+__device__ __forceinline__ float sigmoid_f32(float v) {
+    return __fdiv_rn(1.f, __fadd_rn(1.f, expf(-v)));
 }
 
-// g·silu'(v) = g·s·(1 + v·(1 − s)), in double.
-__device__ __forceinline__ float silu_gradient(double v, double g) {
-    double s = 1.0 / (1.0 + exp(-v));
-    return (float)(g * s * (1.0 + v * (1.0 - s)));
+__device__ __forceinline__ float silu_value(float v) {
+    return __fmul_rn(v, sigmoid_f32(v));
+}
+
+// g·silu'(v) = g·(s·(1 + v·(1 − s))), in float.
+__device__ __forceinline__ float silu_gradient(float v, float g) {
+    float s = sigmoid_f32(v);
+    return __fmul_rn(g, __fmul_rn(s, __fadd_rn(1.f, __fmul_rn(v, __fsub_rn(1.f, s)))));
 }

@@ -1,6 +1,7 @@
 // Group normalisation over the (C/G)·H·W values of each (sample, group), biased variance, then
 // y = x·a + b per channel with a = rstd·γ, b = β − a·μ (PyTorch's form; the CPU backend's
-// rounding). Statistics in double (two passes: mean, then squared deviations). With `silu`
+// rounding). Statistics accumulate in double (two passes: mean, then squared deviations);
+// per-element arithmetic is float. With `silu`
 // set the forward writes silu(y) instead (the UNet's norm+swish pairs in one pass), and
 // group_norm_silu_grad turns the gradient w.r.t. silu(y) into the gradient w.r.t. y, after
 // which the plain backward kernels apply.
@@ -18,12 +19,12 @@ extern "C" __global__ void group_norm_fwd(float* y, float* mean, float* rstd, co
     for (int i = threadIdx.x; i < m; i += THREADS) s += xs[i];
     double mu = block_sum(s, sh) / m;
     double s2 = 0;
+    float fm = (float)mu;
     for (int i = threadIdx.x; i < m; i += THREADS) {
-        double d = xs[i] - mu;
-        s2 += d * d;
+        float d = __fsub_rn(xs[i], fm);
+        s2 += __fmul_rn(d, d);
     }
     double var = block_sum(s2, sh) / m;
-    float fm = (float)mu;
     float fr = (float)(1.0 / sqrt(var + (double)eps));
     if (threadIdx.x == 0) { mean[ng] = fm; rstd[ng] = fr; }
     for (int i = threadIdx.x; i < m; i += THREADS) {
@@ -56,19 +57,19 @@ extern "C" __global__ void group_norm_bwd_input(float* gx, const float* gy, cons
     __shared__ double sh[THREADS];
     int ng = blockIdx.x, g = ng % groups, cpg = c / groups, m = cpg * hw;
     long long base = (long long)ng * m;
-    double mu = mean[ng], r = rstd[ng];
+    float mu = mean[ng], r = rstd[ng];
     double sg = 0, sgx = 0;
     for (int i = threadIdx.x; i < m; i += THREADS) {
-        double gh = gy[base + i] * (double)gamma[g * cpg + i / hw];
+        float gh = __fmul_rn(gy[base + i], gamma[g * cpg + i / hw]);
         sg += gh;
-        sgx += gh * (x[base + i] - mu) * r;
+        sgx += __fmul_rn(gh, __fmul_rn(__fsub_rn(x[base + i], mu), r));
     }
-    double meanG = block_sum(sg, sh) / m;
-    double meanGX = block_sum(sgx, sh) / m;
+    float meanG = (float)(block_sum(sg, sh) / m);
+    float meanGX = (float)(block_sum(sgx, sh) / m);
     for (int i = threadIdx.x; i < m; i += THREADS) {
-        double xh = (x[base + i] - mu) * r;
-        double gh = gy[base + i] * (double)gamma[g * cpg + i / hw];
-        gx[base + i] = (float)(r * (gh - meanG - xh * meanGX));
+        float xh = __fmul_rn(__fsub_rn(x[base + i], mu), r);
+        float gh = __fmul_rn(gy[base + i], gamma[g * cpg + i / hw]);
+        gx[base + i] = __fmul_rn(r, __fsub_rn(__fsub_rn(gh, meanG), __fmul_rn(xh, meanGX)));
     }
 }
 
@@ -80,12 +81,12 @@ extern "C" __global__ void group_norm_bwd_affine(float* ggamma, float* gbeta, co
     double sg = 0, sgx = 0;
     for (int i = 0; i < n; i++) {
         int ng = i * groups + g;
-        double mu = mean[ng], r = rstd[ng];
+        float mu = mean[ng], r = rstd[ng];
         long long off = ((long long)i * c + ch) * hw;
         for (int j = threadIdx.x; j < hw; j += THREADS) {
-            double v = gy[off + j];
+            float v = gy[off + j];
             sg += v;
-            sgx += v * (x[off + j] - mu) * r;
+            sgx += __fmul_rn(v, __fmul_rn(__fsub_rn(x[off + j], mu), r));
         }
     }
     sg = block_sum(sg, sh);
