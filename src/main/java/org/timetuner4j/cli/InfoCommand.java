@@ -55,6 +55,8 @@ final class InfoCommand implements Runnable {
         printCublasProviders();
         System.out.println("  cuDNN          " + be.cudnnStatus());
         System.out.println("  math           " + CudaMathMode.describe());
+        DeviceSelfCheck.Result check = Devices.selfCheck(be);
+        System.out.println("  self-check     " + check.describe() + (check.passed() ? "" : "; --device auto uses the CPU"));
     }
 
     /** One line per cuBLAS provider not in use, and why (the one in use is on the cuBLAS line). */
