@@ -1,6 +1,7 @@
 package org.timetuner4j.tuner;
 
 import org.timetuner4j.backend.Backend;
+import org.timetuner4j.data.DataSet;
 import org.timetuner4j.diffusion.NoisePredictor;
 import org.timetuner4j.diffusion.NoiseSource;
 import org.timetuner4j.diffusion.Trajectory;
@@ -23,9 +24,10 @@ import java.util.Map;
 /**
  * TimeTuner's training loop (spec §5.2): for each interval but the last, a fresh Adam on the
  * interval's ratio(s), initialised to 1, over {@code iters} batches of real data; the last
- * interval keeps r = 1. Every random choice (data order, noise) is a function of the seed, the
- * interval and the iteration, so a run resumed from a checkpoint ends exactly like one that was
- * never interrupted.
+ * interval keeps r = 1. A finite data set is cycled in epochs, each in its own shuffled order,
+ * so every interval gets {@code iters} full batches. Every random choice (data order, noise) is a
+ * function of the seed, the interval and the iteration, so a run resumed from a checkpoint ends
+ * exactly like one that was never interrupted.
  */
 public final class TimeTuner {
     /** Told after every iteration. */
@@ -36,13 +38,14 @@ public final class TimeTuner {
     private static final int CHECKPOINT_EVERY = 50;
 
     private final NoisePredictor model;
-    private final TrainingData data;
+    private final DataSet data;
+    private final int batchesPerEpoch;
     private final TunerSettings settings;
     private final Backend backend;
     private final Solver solver;
     private final SolverPlan plan;
 
-    public TimeTuner(NoisePredictor model, TrainingData data, TunerSettings settings, Backend backend) {
+    public TimeTuner(NoisePredictor model, DataSet data, TunerSettings settings, Backend backend) {
         this.model = model;
         this.data = data;
         this.settings = settings;
@@ -52,6 +55,7 @@ public final class TimeTuner {
         if (!java.util.Arrays.equals(data.sampleShape(), model.sampleShape()))
             throw new IllegalArgumentException("the data's images are " + java.util.Arrays.toString(data.sampleShape())
                     + " but the model samples " + java.util.Arrays.toString(model.sampleShape()));
+        this.batchesPerEpoch = data.batchesPerEpoch(settings.batch());
     }
 
     public SolverPlan plan() { return plan; }
@@ -89,14 +93,12 @@ public final class TimeTuner {
                 java.util.Arrays.fill(r, 1.0);
                 adam = new Adam(settings.lr(), slots);
             }
-            long epochSeed = settings.seed() * 1_000_003L + i;
             double loss = state.lastLoss;
             for (int it = state.iteration; it < settings.iters(); it++) {
                 TunerObjective.Result res;
                 try (Scope scope = Scope.open()) {
-                    Tensor x0 = data.batch(backend, epochSeed, it, settings.batch());
-                    if (x0 == null) break;  // the data ran out, as a finite loader does
-                    int b = x0.dim(0);
+                    int epoch = it / batchesPerEpoch;
+                    Tensor x0 = data.batch(backend, epochSeed(settings.seed(), i, epoch), it % batchesPerEpoch, settings.batch());
                     long first = ((long) i * settings.iters() + it) * settings.batch();
                     NoiseSource noise = new NoiseSource(settings.seed());
                     Tensor z = noise.normal(backend, x0.shape(), first, 0);
@@ -132,6 +134,11 @@ public final class TimeTuner {
             if (checkpoint != null) state.write(checkpoint);
         }
         return result(state);
+    }
+
+    /** The order of epoch {@code epoch} of interval {@code interval}'s data (epoch 0: as before epochs existed). */
+    static long epochSeed(long seed, int interval, int epoch) {
+        return seed * 1_000_003L + interval + epoch * 0x9E3779B97F4A7C15L;
     }
 
     private TunedSchedule result(TunerCheckpoint state) {
