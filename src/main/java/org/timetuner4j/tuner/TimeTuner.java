@@ -44,6 +44,7 @@ public final class TimeTuner {
     private final Backend backend;
     private final Solver solver;
     private final SolverPlan plan;
+    private final TunedTimeRange range;
 
     public TimeTuner(NoisePredictor model, DataSet data, TunerSettings settings, Backend backend) {
         this.model = model;
@@ -52,6 +53,7 @@ public final class TimeTuner {
         this.backend = backend;
         this.solver = Solvers.byName(settings.solver(), settings.eta());
         this.plan = solver.plan(settings.nfe(), Trajectory.of(settings.trajectory()), model.schedule());
+        this.range = new TunedTimeRange(model.schedule(), plan);
         if (!java.util.Arrays.equals(data.sampleShape(), model.sampleShape()))
             throw new IllegalArgumentException("the data's images are " + java.util.Arrays.toString(data.sampleShape())
                     + " but the model samples " + java.util.Arrays.toString(model.sampleShape()));
@@ -90,7 +92,7 @@ public final class TimeTuner {
                 adam = new Adam(settings.lr(), state.adamM, state.adamV, state.adamStep);
             } else {
                 r = new double[slots];
-                java.util.Arrays.fill(r, 1.0);
+                for (int s = 0; s < slots; s++) r[s] = range.clamp(1.0, i, s, slots);
                 adam = new Adam(settings.lr(), slots);
             }
             double loss = state.lastLoss;
@@ -106,18 +108,27 @@ public final class TimeTuner {
                     for (int s = 0; s < r.length; s++) rf[s] = (float) r[s];
                     res = objective.evaluate(i, x0, z, rf, state.done, noise, first);
                 }
-                adam.update(r, res.gradient());
+                String bad = nonFinite("the loss", new double[] {res.loss()});
+                if (bad == null) bad = nonFinite("the gradient", res.gradient());
+                double[] before = r.clone();
+                Adam adamBefore = adam.copy();
+                if (bad == null) {
+                    adam.update(r, res.gradient());
+                    // projected Adam: every tuned time r·t stays inside the model's time range
+                    for (int s = 0; s < r.length; s++) r[s] = range.clamp(r[s], i, s, r.length);
+                    bad = nonFinite("the ratio", r);
+                }
+                if (bad != null) {
+                    if (checkpoint != null) keep(state, before, adamBefore, loss, checkpoint);
+                    throw new TuningDivergedException("tuning diverged at step " + i + ", iteration " + it + ": " + bad
+                            + " (ratios " + java.util.Arrays.toString(before) + ")"
+                            + (checkpoint == null ? "" : "; the last good state is kept in " + checkpoint));
+                }
                 loss = res.loss();
                 if (listener != null) listener.iteration(i, k - 1, it, settings.iters(), loss, r);
                 state.iteration = it + 1;
-                if (checkpoint != null && state.iteration % CHECKPOINT_EVERY == 0 && state.iteration < settings.iters()) {
-                    state.current = r.clone();
-                    state.adamM = adam.m();
-                    state.adamV = adam.v();
-                    state.adamStep = adam.step();
-                    state.lastLoss = loss;
-                    state.write(checkpoint);
-                }
+                if (checkpoint != null && state.iteration % CHECKPOINT_EVERY == 0 && state.iteration < settings.iters())
+                    keep(state, r, adam, loss, checkpoint);
             }
             double[][] done = java.util.Arrays.copyOf(state.done, i + 1);
             done[i] = new double[r.length];
@@ -134,6 +145,23 @@ public final class TimeTuner {
             if (checkpoint != null) state.write(checkpoint);
         }
         return result(state);
+    }
+
+    /** Writes the state of the current interval (at {@code state.iteration}) to the checkpoint. */
+    private static void keep(TunerCheckpoint state, double[] r, Adam adam, double loss, Path checkpoint) throws IOException {
+        state.current = r.clone();
+        state.adamM = adam.m();
+        state.adamV = adam.v();
+        state.adamStep = adam.step();
+        state.lastLoss = loss;
+        state.write(checkpoint);
+    }
+
+    /** "the loss is NaN" when a value is not finite, else null. */
+    private static String nonFinite(String what, double[] values) {
+        for (double v : values)
+            if (!Double.isFinite(v)) return what + " is " + v;
+        return null;
     }
 
     /** The order of epoch {@code epoch} of interval {@code interval}'s data (epoch 0: as before epochs existed). */
@@ -157,12 +185,26 @@ public final class TimeTuner {
         JsonArray losses = new JsonArray();
         for (double l : state.finalLoss) losses.add(l);
         prov.put("final_loss", losses);
+        prov.put("at_bound", atBound(ratios));
         prov.put("model", new JsonPrimitive(settings.model()));
         if (settings.modelSha256() != null) prov.put("model_sha256", new JsonPrimitive(settings.modelSha256()));
         prov.put("data", new JsonPrimitive(settings.data()));
         double[] ts = new double[k];
         for (int i = 0; i < k; i++) ts[i] = plan.time(i);
         return new TunedSchedule(settings.solver(), settings.nfe(), settings.trajectory(), ts, ratios, prov);
+    }
+
+    /** Per step (and slot, where a step has several ratios): whether the ratio sits on its bound. */
+    private JsonArray atBound(double[][] ratios) {
+        JsonArray out = new JsonArray();
+        for (int i = 0; i < ratios.length; i++) {
+            boolean tuned = i < ratios.length - 1;
+            JsonArray slots = new JsonArray();
+            for (int s = 0; s < ratios[i].length; s++)
+                slots.add(tuned && range.atBound(ratios[i][s], i, s, ratios[i].length));
+            out.add(slots.size() == 1 ? slots.get(0) : slots);
+        }
+        return out;
     }
 
     /** SHA-256 of a file, hex. */
