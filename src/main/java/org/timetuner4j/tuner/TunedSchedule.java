@@ -77,6 +77,18 @@ public final class TunedSchedule {
     }
 
     /**
+     * Refuses a file tuned for another model: its recorded SHA-256 must be {@code sha256}, the
+     * hash of the model file {@code model} (null when the model is not a file). A file that
+     * records no hash (the official plain list) fits any model.
+     */
+    public void requireModel(String model, String sha256) {
+        String recorded = modelSha256();
+        if (recorded != null && !recorded.equalsIgnoreCase(String.valueOf(sha256)))
+            throw new IllegalArgumentException("the τ file was tuned for the model with SHA-256 " + recorded + ", but " + model
+                    + (sha256 == null ? " is not that model file" : " has SHA-256 " + sha256) + " (--allow-other-model uses it anyway)");
+    }
+
+    /**
      * Checks that this file was made for the given run and fits its plan, and that every tuned
      * time stays inside the model's time range; the message of the exception says what differs.
      */
