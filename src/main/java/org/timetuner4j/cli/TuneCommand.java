@@ -38,7 +38,7 @@ final class TuneCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--data", required = true, paramLabel = "D",
-            description = "Training images: a folder of PNGs, a .safetensors tensor [N,C,H,W] in [-1,1], or gaussian:….")
+            description = "Training images: a folder of PNGs, a .safetensors tensor 'images' [N,C,H,W] (floats in [-1,1] or U8 pixels), or gaussian:…. A finite set is cycled in reshuffled epochs of full batches.")
     String data;
 
     @Option(names = "--solver", defaultValue = "ddim", description = "ddim, ddpm, dpm-solver-2, dpm-solver++2m or heun (default: ${DEFAULT-VALUE}).")
