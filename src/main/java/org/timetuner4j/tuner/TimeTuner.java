@@ -108,16 +108,9 @@ public final class TimeTuner {
                     for (int s = 0; s < r.length; s++) rf[s] = (float) r[s];
                     res = objective.evaluate(i, x0, z, rf, state.done, noise, first);
                 }
-                String bad = nonFinite("the loss", new double[] {res.loss()});
-                if (bad == null) bad = nonFinite("the gradient", res.gradient());
                 double[] before = r.clone();
                 Adam adamBefore = adam.copy();
-                if (bad == null) {
-                    adam.update(r, res.gradient());
-                    // projected Adam: every tuned time r·t stays inside the model's time range
-                    for (int s = 0; s < r.length; s++) r[s] = range.clamp(r[s], i, s, r.length);
-                    bad = nonFinite("the ratio", r);
-                }
+                String bad = update(adam, r, res, i);
                 if (bad != null) {
                     if (checkpoint != null) keep(state, before, adamBefore, loss, checkpoint);
                     throw new TuningDivergedException("tuning diverged at step " + i + ", iteration " + it + ": " + bad
@@ -155,6 +148,20 @@ public final class TimeTuner {
         state.adamStep = adam.step();
         state.lastLoss = loss;
         state.write(checkpoint);
+    }
+
+    /**
+     * One projected Adam step on the ratios of interval i: after the step every tuned time r·t
+     * is clamped into the model's time range. Returns what was not finite (loss, gradient or the
+     * new ratio), leaving r and Adam untouched for a bad loss or gradient, else null.
+     */
+    private String update(Adam adam, double[] r, TunerObjective.Result res, int i) {
+        String bad = nonFinite("the loss", new double[] {res.loss()});
+        if (bad == null) bad = nonFinite("the gradient", res.gradient());
+        if (bad != null) return bad;
+        adam.update(r, res.gradient());
+        for (int s = 0; s < r.length; s++) r[s] = range.clamp(r[s], i, s, r.length);
+        return nonFinite("the ratio", r);
     }
 
     /** "the loss is NaN" when a value is not finite, else null. */
