@@ -35,13 +35,18 @@ public final class ImageSet implements DataSet {
     @Override public int[] labels() { return labels == null ? null : labels.clone(); }
 
     @Override public Tensor images(Backend be, int[] indices) {
+        return be.fromHost(gather(indices), Shape.of(indices.length, shape[0], shape[1], shape[2]));
+    }
+
+    /** The images at {@code indices}, one after another, on the host. */
+    public float[] gather(int[] indices) {
         int d = shape[0] * shape[1] * shape[2];
         float[] out = new float[indices.length * d];
         for (int k = 0; k < indices.length; k++) {
             if (indices[k] < 0 || indices[k] >= n) throw new IndexOutOfBoundsException("image " + indices[k] + " of " + n);
             System.arraycopy(images, indices[k] * d, out, k * d, d);
         }
-        return be.fromHost(out, Shape.of(indices.length, shape[0], shape[1], shape[2]));
+        return out;
     }
 
     @Override public Tensor batch(Backend be, long epochSeed, int index, int batchSize) {

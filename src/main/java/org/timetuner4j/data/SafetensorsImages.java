@@ -12,11 +12,15 @@ import java.util.Set;
 /**
  * A {@code .safetensors} data set: images [N,C,H,W] in a tensor named {@code images} or
  * {@code x0} (or the file's only tensor), either floats in [−1, 1] or U8 pixels 0–255 (mapped
- * to x/127.5 − 1), and optionally {@code labels} [N], an integer class ≥ 0 per image.
+ * to x/127.5 − 1), and optionally {@code labels} [N], an integer class ≥ 0 per image (an integer
+ * dtype). The one reader of this format, for tuning and training alike.
  */
 public final class SafetensorsImages {
     private static final Set<String> FLOAT_TYPES = Set.of("F32", "F16", "BF16", "F64");
     private static final Set<String> INTEGER_TYPES = Set.of("I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8");
+
+    /** Float images may overshoot [−1, 1] by rounding (e.g. from float16). */
+    private static final float RANGE_SLACK = 1e-4f;
 
     private SafetensorsImages() {}
 
@@ -43,7 +47,8 @@ public final class SafetensorsImages {
         if (!FLOAT_TYPES.contains(t.dtype()))
             throw new IllegalArgumentException(file + ": images of dtype " + t.dtype() + "; use U8 pixels 0–255 or floats in [-1, 1]");
         for (int i = 0; i < v.length; i++)
-            if (!Float.isFinite(v[i])) throw new IllegalArgumentException(file + ": image value " + i + " is " + v[i]);
+            if (!(Math.abs(v[i]) <= 1 + RANGE_SLACK))  // also NaN
+                throw new IllegalArgumentException(file + ": float images must lie in [-1, 1], found " + v[i] + " (value " + i + ")");
         return v;
     }
 

@@ -85,7 +85,15 @@ class DataSetsTest {
         assertEquals(3, d.size());
         assertArrayEquals(new int[] {7, 0, 3}, d.labels());
         float[] v = d.images(be, new int[] {2, 0, 1}).toArray();
-        assertArrayEquals(new float[] {127 / 127.5f - 1, 128 / 127.5f - 1, -1, 1, 51 / 127.5f - 1, 204 / 127.5f - 1}, v, 1e-7f);
+        float[] expected = {127 / 127.5f - 1, 128 / 127.5f - 1, -1, 1, 51 / 127.5f - 1, 204 / 127.5f - 1};
+        assertArrayEquals(expected, v, 1e-7f);
+
+        // the trainer's view of the same file comes from the same reader
+        LabeledImages l = LabeledImages.read(f);
+        assertEquals(3, l.count());
+        assertEquals(8, l.numClasses());
+        assertArrayEquals(new int[] {3, 7, 0}, l.labels(new int[] {2, 0, 1}));
+        assertArrayEquals(expected, l.gather(new int[] {2, 0, 1}), 1e-7f);
     }
 
     @Test void badLabelsAndImageTypesAreRefusedInOneLine() throws Exception {
@@ -115,7 +123,12 @@ class DataSetsTest {
         Path nan = tmp.resolve("e.safetensors");
         new RawSafetensors().add("images", "F32", new int[] {1, 1, 1, 2}, RawSafetensors.f32(0f, Float.NaN)).write(nan);
         e = assertThrows(IllegalArgumentException.class, () -> DataSets.open(nan.toString(), new int[] {1, 1, 2}));
-        assertTrue(e.getMessage().contains("image value 1 is NaN"), e.getMessage());
+        assertTrue(e.getMessage().contains("must lie in [-1, 1], found NaN (value 1)"), e.getMessage());
+
+        Path pixels = tmp.resolve("f.safetensors");  // float pixels 0–255: not the model's range
+        new RawSafetensors().add("images", "F32", new int[] {1, 1, 1, 2}, RawSafetensors.f32(0f, 255f)).write(pixels);
+        e = assertThrows(IllegalArgumentException.class, () -> DataSets.open(pixels.toString(), new int[] {1, 1, 2}));
+        assertTrue(e.getMessage().contains("found 255.0 (value 1)"), e.getMessage());
     }
 
     @Test void gaussianDrawKIsTheSameWhateverItIsAskedWith() {
