@@ -114,13 +114,10 @@ public final class TunedSchedule {
         TunedTimeRange range = new TunedTimeRange(schedule, plan);
         for (int i = 0; i < ratios.length; i++)
             for (int k = 0; k < ratios[i].length; k++)
-                if (!range.contains(ratios[i][k], i, k, ratios[i].length)) {
-                    double[] b = range.bounds(i, k, ratios[i].length);
+                if (!range.contains(ratios[i][k], i, k, ratios[i].length))
                     throw new IllegalArgumentException("the τ file's ratio " + ratios[i][k] + " at step " + i
-                            + (ratios[i].length > 1 ? " slot " + k : "") + " puts the network at τ = " + ratios[i][k] * plan.time(i)
-                            + ", outside the model's time range " + range.describe() + " (ratios of that step must lie in ["
-                            + b[0] + ", " + b[1] + "])");
-                }
+                            + (ratios[i].length > 1 ? " slot " + k : "") + " puts the network outside the model's time range "
+                            + range.describe() + " (ratios of that step must lie in " + range.describeBounds(i, k, ratios[i].length) + ")");
         if (timesteps != null && timesteps.length == plan.intervals()) {
             for (int i = 0; i < timesteps.length; i++)
                 if (Math.abs(timesteps[i] - plan.time(i)) > 1e-6 * Math.max(1, Math.abs(plan.time(i))))

@@ -3,7 +3,8 @@ package org.timetuner4j.tuner;
 import org.timetuner4j.diffusion.NoiseSchedule;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 
-import java.util.Locale;
+import java.math.BigDecimal;
+import java.math.MathContext;
 
 /**
  * Where the ratios of a plan may lie so that every tuned time τ = r·t stays inside the model's
@@ -56,6 +57,17 @@ public final class TunedTimeRange {
 
     /** The time range, e.g. {@code [0.001, 1]}. */
     public String describe() {
-        return String.format(Locale.ROOT, "[%.6g, %.6g]", tMin, tMax);
+        return "[" + shortly(tMin) + ", " + shortly(tMax) + "]";
+    }
+
+    /** The bounds of a ratio, e.g. {@code [0.00138396, 1]}. */
+    public String describeBounds(int interval, int slot, int ratios) {
+        double[] b = bounds(interval, slot, ratios);
+        return "[" + shortly(b[0]) + ", " + shortly(b[1]) + "]";
+    }
+
+    /** Six significant digits, no trailing zeros. */
+    static String shortly(double v) {
+        return new BigDecimal(v).round(new MathContext(6)).stripTrailingZeros().toPlainString();
     }
 }
