@@ -83,7 +83,7 @@ public final class TunedSchedule {
      */
     public void requireModel(String model, String sha256) {
         String recorded = modelSha256();
-        if (recorded != null && !recorded.equalsIgnoreCase(String.valueOf(sha256)))
+        if (recorded != null && (sha256 == null || !recorded.equalsIgnoreCase(sha256)))
             throw new IllegalArgumentException("the τ file was tuned for the model with SHA-256 " + recorded + ", but " + model
                     + (sha256 == null ? " is not that model file" : " has SHA-256 " + sha256) + " (--allow-other-model uses it anyway)");
     }
