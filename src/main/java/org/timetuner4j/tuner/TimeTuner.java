@@ -24,7 +24,9 @@ import java.util.Map;
 /**
  * TimeTuner's training loop (spec §5.2): for each interval but the last, a fresh Adam on the
  * interval's ratio(s), initialised to 1, over {@code iters} batches of real data; the last
- * interval keeps r = 1. A finite data set is cycled in epochs, each in its own shuffled order,
+ * interval keeps r = 1. After each Adam step the ratios are projected onto the bounds that keep
+ * every tuned time inside the model's time range ({@link TunedTimeRange}); a non-finite loss,
+ * gradient or ratio ends the run ({@link TuningDivergedException}). A finite data set is cycled in epochs, each in its own shuffled order,
  * so every interval gets {@code iters} full batches. Every random choice (data order, noise) is a
  * function of the seed, the interval and the iteration, so a run resumed from a checkpoint ends
  * exactly like one that was never interrupted.
@@ -171,7 +173,7 @@ public final class TimeTuner {
         return null;
     }
 
-    /** The order of epoch {@code epoch} of interval {@code interval}'s data (epoch 0: as before epochs existed). */
+    /** The seed of the shuffled data order of epoch {@code epoch} of interval {@code interval}. */
     static long epochSeed(long seed, int interval, int epoch) {
         return seed * 1_000_003L + interval + epoch * 0x9E3779B97F4A7C15L;
     }
