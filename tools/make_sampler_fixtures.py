@@ -15,8 +15,8 @@ For every case NAME this writes
                       the format `sample --tuned` reads.
 
 Ratios are drawn uniformly from [0.9, 1.1] with a fixed seed per case, rounded to 4 decimals
-(so the JSON text, the float64 value and its float32 rounding are unambiguous), and the last
-one is 1.0; the untuned case has all ratios 1.0.
+(so the JSON text, the float64 value and its float32 rounding are unambiguous), capped so that
+r*t <= 1 (the model's time range), and the last one is 1.0; the untuned case has all ratios 1.0.
 
 The script also reruns every case entirely in float32 (solver arithmetic too) and with a
 float64 network, and prints max|difference| / max|samples|: the physically meaningful
@@ -27,6 +27,7 @@ Usage: /usr/bin/python3 tools/make_sampler_fixtures.py [--out DIR]
 
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -70,13 +71,15 @@ def load_model(path):
     return net, json.loads(meta["config"])
 
 
-def make_ratios(k, tuned, seed):
+def make_ratios(times, tuned, seed):
+    k = len(times) - 1
     if not tuned:
         return [1.0] * k
     rng = np.random.default_rng(seed)
     rs = [round(float(v), 4) for v in rng.uniform(0.9, 1.1, size=k)]
     rs[-1] = 1.0
-    return rs
+    # every tuned time r*t stays at most T = 1, as `sample --tuned` requires
+    return [min(r, math.floor(1e4 / t) / 1e4) for r, t in zip(rs, times)]
 
 
 def main():
@@ -102,7 +105,7 @@ def main():
         plan = ref.make_plan(solver, nfe, kind)
         k = len(plan["times"]) - 1
         assert plan["nfe"] == nfe, (name, plan)
-        ratios = make_ratios(k, tuned, seed)
+        ratios = make_ratios(plan["times"], tuned, seed)
         gen = torch.Generator().manual_seed(seed)
         x_t = torch.randn(shape, generator=gen, dtype=torch.float32)
 

@@ -1,5 +1,6 @@
 package org.timetuner4j.cli;
 
+import org.timetuner4j.tuner.TuningDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -38,7 +39,7 @@ public final class Main implements Runnable {
 
     private static boolean isUserError(Throwable e) {
         return e instanceof IllegalArgumentException || e instanceof IOException || e instanceof UncheckedIOException
-                || e instanceof IllegalStateException;
+                || e instanceof IllegalStateException || e instanceof TuningDivergedException;
     }
 
     private static String message(Throwable e) {

@@ -15,6 +15,7 @@ import org.timetuner4j.diffusion.solvers.Solvers;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.SafetensorsFile;
 import org.timetuner4j.io.TensorData;
+import org.timetuner4j.tuner.TimeTuner;
 import org.timetuner4j.tuner.TunedSchedule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,6 +61,9 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--tuned", paramLabel = "FILE", description = "τ file from `tune`, or a JSON list of ratios (one per step).")
     Path tuned;
 
+    @Option(names = "--allow-other-model", description = "Accept a τ file tuned for another model file (its recorded SHA-256 differs).")
+    boolean allowOtherModel;
+
     @Option(names = "--count", description = "Number of samples (default: 16, or as many as --x-T holds).")
     Integer count;
 
@@ -100,6 +104,8 @@ final class SampleCommand implements Callable<Integer> {
         }
         Trajectory traj = trajectory == null ? Sampler.defaultTrajectory(solver) : Trajectory.of(trajectory);
         TunedSchedule tau = tuned == null ? null : TunedSchedule.read(tuned);
+        if (tau != null && tau.modelSha256() != null && !allowOtherModel)
+            tau.requireModel(model, model.startsWith("gaussian:") ? null : TimeTuner.sha256(Path.of(model)));
         Sampler sampler = Sampler.builder(predictor).solver(solver).eta(eta).nfe(nfe).trajectory(traj).tuned(tau).backend(be).build();
         SolverPlan plan = sampler.plan();
         if (plan.nfe() != nfe)

@@ -5,13 +5,13 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.timetuner4j.backend.Backend;
+import org.timetuner4j.data.DataSet;
+import org.timetuner4j.data.DataSets;
 import org.timetuner4j.diffusion.DiffusionModels;
 import org.timetuner4j.diffusion.NoisePredictor;
 import org.timetuner4j.diffusion.Sampler;
 import org.timetuner4j.diffusion.Trajectory;
-import org.timetuner4j.tuner.DataSets;
 import org.timetuner4j.tuner.TimeTuner;
-import org.timetuner4j.tuner.TrainingData;
 import org.timetuner4j.tuner.TunedSchedule;
 import org.timetuner4j.tuner.TunerObjective;
 import org.timetuner4j.tuner.TunerSettings;
@@ -38,7 +38,7 @@ final class TuneCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--data", required = true, paramLabel = "D",
-            description = "Training images: a folder of PNGs, a .safetensors tensor [N,C,H,W] in [-1,1], or gaussian:….")
+            description = "Training images: a folder of PNGs, a .safetensors tensor 'images' [N,C,H,W] (floats in [-1,1] or U8 pixels), or gaussian:…. A finite set is cycled in reshuffled epochs of full batches.")
     String data;
 
     @Option(names = "--solver", defaultValue = "ddim", description = "ddim, ddpm, dpm-solver-2, dpm-solver++2m or heun (default: ${DEFAULT-VALUE}).")
@@ -92,7 +92,7 @@ final class TuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--slots must be tied or per-call, got '" + slots + "'");
         Trajectory traj = trajectory == null ? Sampler.defaultTrajectory(solver) : Trajectory.of(trajectory);
         NoisePredictor predictor = DiffusionModels.open(model, be);
-        TrainingData train = DataSets.open(data, predictor.sampleShape());
+        DataSet train = DataSets.open(data, predictor.sampleShape());
         String sha = model.startsWith("gaussian:") ? null : TimeTuner.sha256(Path.of(model));
         TunerSettings settings = new TunerSettings(model, sha, data, solver, eta, nfe, traj.id(), m, slots.equals("per-call"),
                 lr, iters, batch, seed);

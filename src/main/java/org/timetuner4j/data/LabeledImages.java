@@ -1,9 +1,5 @@
 package org.timetuner4j.data;
 
-import org.timetuner4j.io.Safetensors;
-import org.timetuner4j.io.SafetensorsFile;
-import org.timetuner4j.io.TensorData;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +8,8 @@ import java.util.Arrays;
 /**
  * A finite set of images in [−1, 1] with an optional class label per image, held in memory.
  * Read from a {@code .safetensors} file with {@code images} [N,C,H,W] — U8 pixels 0…255, or
- * floats already in [−1, 1] — and optionally {@code labels} [N] (integers ≥ 0).
+ * floats already in [−1, 1] — and optionally {@code labels} [N] (integers ≥ 0), by the same
+ * reader as the tuner's data ({@link SafetensorsImages}).
  */
 public final class LabeledImages {
     private final float[] images;
@@ -32,33 +29,13 @@ public final class LabeledImages {
         this.sampleShape = sampleShape.clone();
     }
 
+    /** Reads a {@code .safetensors} data file (see {@link SafetensorsImages}). */
     public static LabeledImages read(Path path) throws IOException {
         if (!Files.isRegularFile(path)) throw new IOException("data file not found: " + path);
-        SafetensorsFile f = Safetensors.read(path);
-        TensorData img = f.tensors().get("images");
-        if (img == null) throw new IllegalArgumentException(path + " has no tensor named 'images'");
-        if (img.rank() != 4) throw new IllegalArgumentException(path + ": images must be [N,C,H,W], got " + img.shapeString());
-        float[] v = img.values().clone();
-        if (img.dtype().equals("U8")) {
-            for (int i = 0; i < v.length; i++) v[i] = v[i] / 127.5f - 1f;
-        } else {
-            for (float x : v)
-                if (!(x >= -1.0001f && x <= 1.0001f))
-                    throw new IllegalArgumentException(path + ": float images must lie in [-1, 1], found " + x);
-        }
-        int[] labels = null;
-        TensorData lab = f.tensors().get("labels");
-        if (lab != null) {
-            if (lab.rank() != 1 || lab.dim(0) != img.dim(0))
-                throw new IllegalArgumentException(path + ": labels must be [" + img.dim(0) + "], got " + lab.shapeString());
-            labels = new int[lab.dim(0)];
-            for (int i = 0; i < labels.length; i++) {
-                float x = lab.values()[i];
-                if (x != Math.rint(x) || x < 0) throw new IllegalArgumentException(path + ": label " + i + " is " + x + ", not an integer >= 0");
-                labels[i] = (int) x;
-            }
-        }
-        return new LabeledImages(v, labels, img.dim(0), Arrays.copyOfRange(img.shape(), 1, 4));
+        ImageSet set = SafetensorsImages.read(path);
+        int[] all = new int[set.size()];
+        for (int i = 0; i < all.length; i++) all[i] = i;
+        return new LabeledImages(set.gather(all), set.labels(), set.size(), set.sampleShape());
     }
 
     public int count() { return count; }

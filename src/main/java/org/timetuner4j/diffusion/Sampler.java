@@ -86,7 +86,7 @@ public final class Sampler {
             SolverPlan plan = solver.plan(nfe, traj, model.schedule());
             double[][] r = TunedSchedule.ones(plan);
             if (tuned != null) {
-                tuned.checkFits(solver.name(), nfe, traj.id(), plan);
+                tuned.checkFits(solver.name(), nfe, traj.id(), plan, model.schedule());
                 r = tuned.ratios();
             }
             return new Sampler(model, solver, plan, r, backend);

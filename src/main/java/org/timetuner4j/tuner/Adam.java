@@ -36,6 +36,9 @@ public final class Adam {
         }
     }
 
+    /** An independent copy of this optimiser's state. */
+    public Adam copy() { return new Adam(lr, m, v, step); }
+
     public double[] m() { return m.clone(); }
 
     public double[] v() { return v.clone(); }

@@ -1,6 +1,7 @@
 package org.timetuner4j.tuner;
 
 import org.timetuner4j.backend.Backend;
+import org.timetuner4j.data.DataSet;
 import org.timetuner4j.diffusion.NoisePredictor;
 import org.timetuner4j.diffusion.NoiseSource;
 import org.timetuner4j.diffusion.Trajectory;
@@ -23,9 +24,12 @@ import java.util.Map;
 /**
  * TimeTuner's training loop (spec §5.2): for each interval but the last, a fresh Adam on the
  * interval's ratio(s), initialised to 1, over {@code iters} batches of real data; the last
- * interval keeps r = 1. Every random choice (data order, noise) is a function of the seed, the
- * interval and the iteration, so a run resumed from a checkpoint ends exactly like one that was
- * never interrupted.
+ * interval keeps r = 1. After each Adam step the ratios are projected onto the bounds that keep
+ * every tuned time inside the model's time range ({@link TunedTimeRange}); a non-finite loss,
+ * gradient or ratio ends the run ({@link TuningDivergedException}). A finite data set is cycled in epochs, each in its own shuffled order,
+ * so every interval gets {@code iters} full batches. Every random choice (data order, noise) is a
+ * function of the seed, the interval and the iteration, so a run resumed from a checkpoint ends
+ * exactly like one that was never interrupted.
  */
 public final class TimeTuner {
     /** Told after every iteration. */
@@ -36,22 +40,26 @@ public final class TimeTuner {
     private static final int CHECKPOINT_EVERY = 50;
 
     private final NoisePredictor model;
-    private final TrainingData data;
+    private final DataSet data;
+    private final int batchesPerEpoch;
     private final TunerSettings settings;
     private final Backend backend;
     private final Solver solver;
     private final SolverPlan plan;
+    private final TunedTimeRange range;
 
-    public TimeTuner(NoisePredictor model, TrainingData data, TunerSettings settings, Backend backend) {
+    public TimeTuner(NoisePredictor model, DataSet data, TunerSettings settings, Backend backend) {
         this.model = model;
         this.data = data;
         this.settings = settings;
         this.backend = backend;
         this.solver = Solvers.byName(settings.solver(), settings.eta());
         this.plan = solver.plan(settings.nfe(), Trajectory.of(settings.trajectory()), model.schedule());
+        this.range = new TunedTimeRange(model.schedule(), plan);
         if (!java.util.Arrays.equals(data.sampleShape(), model.sampleShape()))
             throw new IllegalArgumentException("the data's images are " + java.util.Arrays.toString(data.sampleShape())
                     + " but the model samples " + java.util.Arrays.toString(model.sampleShape()));
+        this.batchesPerEpoch = data.batchesPerEpoch(settings.batch());
     }
 
     public SolverPlan plan() { return plan; }
@@ -86,17 +94,15 @@ public final class TimeTuner {
                 adam = new Adam(settings.lr(), state.adamM, state.adamV, state.adamStep);
             } else {
                 r = new double[slots];
-                java.util.Arrays.fill(r, 1.0);
+                for (int s = 0; s < slots; s++) r[s] = range.clamp(1.0, i, s, slots);
                 adam = new Adam(settings.lr(), slots);
             }
-            long epochSeed = settings.seed() * 1_000_003L + i;
             double loss = state.lastLoss;
             for (int it = state.iteration; it < settings.iters(); it++) {
                 TunerObjective.Result res;
                 try (Scope scope = Scope.open()) {
-                    Tensor x0 = data.batch(backend, epochSeed, it, settings.batch());
-                    if (x0 == null) break;  // the data ran out, as a finite loader does
-                    int b = x0.dim(0);
+                    int epoch = it / batchesPerEpoch;
+                    Tensor x0 = data.batch(backend, epochSeed(settings.seed(), i, epoch), it % batchesPerEpoch, settings.batch());
                     long first = ((long) i * settings.iters() + it) * settings.batch();
                     NoiseSource noise = new NoiseSource(settings.seed());
                     Tensor z = noise.normal(backend, x0.shape(), first, 0);
@@ -104,18 +110,20 @@ public final class TimeTuner {
                     for (int s = 0; s < r.length; s++) rf[s] = (float) r[s];
                     res = objective.evaluate(i, x0, z, rf, state.done, noise, first);
                 }
-                adam.update(r, res.gradient());
+                double[] before = r.clone();
+                Adam adamBefore = adam.copy();
+                String bad = update(adam, r, res, i);
+                if (bad != null) {
+                    if (checkpoint != null) keep(state, before, adamBefore, loss, checkpoint);
+                    throw new TuningDivergedException("tuning diverged at step " + i + ", iteration " + it + ": " + bad
+                            + " (ratios " + java.util.Arrays.toString(before) + ")"
+                            + (checkpoint == null ? "" : "; the last good state is kept in " + checkpoint));
+                }
                 loss = res.loss();
                 if (listener != null) listener.iteration(i, k - 1, it, settings.iters(), loss, r);
                 state.iteration = it + 1;
-                if (checkpoint != null && state.iteration % CHECKPOINT_EVERY == 0 && state.iteration < settings.iters()) {
-                    state.current = r.clone();
-                    state.adamM = adam.m();
-                    state.adamV = adam.v();
-                    state.adamStep = adam.step();
-                    state.lastLoss = loss;
-                    state.write(checkpoint);
-                }
+                if (checkpoint != null && state.iteration % CHECKPOINT_EVERY == 0 && state.iteration < settings.iters())
+                    keep(state, r, adam, loss, checkpoint);
             }
             double[][] done = java.util.Arrays.copyOf(state.done, i + 1);
             done[i] = new double[r.length];
@@ -134,6 +142,42 @@ public final class TimeTuner {
         return result(state);
     }
 
+    /** Writes the state of the current interval (at {@code state.iteration}) to the checkpoint. */
+    private static void keep(TunerCheckpoint state, double[] r, Adam adam, double loss, Path checkpoint) throws IOException {
+        state.current = r.clone();
+        state.adamM = adam.m();
+        state.adamV = adam.v();
+        state.adamStep = adam.step();
+        state.lastLoss = loss;
+        state.write(checkpoint);
+    }
+
+    /**
+     * One projected Adam step on the ratios of interval i: after the step every tuned time r·t
+     * is clamped into the model's time range. Returns what was not finite (loss, gradient or the
+     * new ratio), leaving r and Adam untouched for a bad loss or gradient, else null.
+     */
+    private String update(Adam adam, double[] r, TunerObjective.Result res, int i) {
+        String bad = nonFinite("the loss", new double[] {res.loss()});
+        if (bad == null) bad = nonFinite("the gradient", res.gradient());
+        if (bad != null) return bad;
+        adam.update(r, res.gradient());
+        for (int s = 0; s < r.length; s++) r[s] = range.clamp(r[s], i, s, r.length);
+        return nonFinite("the ratio", r);
+    }
+
+    /** "the loss is NaN" when a value is not finite, else null. */
+    private static String nonFinite(String what, double[] values) {
+        for (double v : values)
+            if (!Double.isFinite(v)) return what + " is " + v;
+        return null;
+    }
+
+    /** The seed of the shuffled data order of epoch {@code epoch} of interval {@code interval}. */
+    static long epochSeed(long seed, int interval, int epoch) {
+        return seed * 1_000_003L + interval + epoch * 0x9E3779B97F4A7C15L;
+    }
+
     private TunedSchedule result(TunerCheckpoint state) {
         int k = plan.intervals();
         double[][] ratios = new double[k][];
@@ -150,12 +194,26 @@ public final class TimeTuner {
         JsonArray losses = new JsonArray();
         for (double l : state.finalLoss) losses.add(l);
         prov.put("final_loss", losses);
+        prov.put("at_bound", atBound(ratios));
         prov.put("model", new JsonPrimitive(settings.model()));
         if (settings.modelSha256() != null) prov.put("model_sha256", new JsonPrimitive(settings.modelSha256()));
         prov.put("data", new JsonPrimitive(settings.data()));
         double[] ts = new double[k];
         for (int i = 0; i < k; i++) ts[i] = plan.time(i);
         return new TunedSchedule(settings.solver(), settings.nfe(), settings.trajectory(), ts, ratios, prov);
+    }
+
+    /** Per step (and slot, where a step has several ratios): whether the ratio sits on its bound. */
+    private JsonArray atBound(double[][] ratios) {
+        JsonArray out = new JsonArray();
+        for (int i = 0; i < ratios.length; i++) {
+            boolean tuned = i < ratios.length - 1;
+            JsonArray slots = new JsonArray();
+            for (int s = 0; s < ratios[i].length; s++)
+                slots.add(tuned && range.atBound(ratios[i][s], i, s, ratios[i].length));
+            out.add(slots.size() == 1 ? slots.get(0) : slots);
+        }
+        return out;
     }
 
     /** SHA-256 of a file, hex. */

@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import org.timetuner4j.diffusion.NoiseSchedule;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 
 import java.io.IOException;
@@ -69,11 +70,29 @@ public final class TunedSchedule {
         return r;
     }
 
+    /** The SHA-256 of the model file the ratios were tuned for, or null when the file does not say. */
+    public String modelSha256() {
+        JsonElement e = provenance.get("model_sha256");
+        return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
+    }
+
     /**
-     * Checks that this file was made for the given run and fits its plan; the message of the
-     * exception says what differs.
+     * Refuses a file tuned for another model: its recorded SHA-256 must be {@code sha256}, the
+     * hash of the model file {@code model} (null when the model is not a file). A file that
+     * records no hash (the official plain list) fits any model.
      */
-    public void checkFits(String solverName, int nfeWanted, String trajectoryWanted, SolverPlan plan) {
+    public void requireModel(String model, String sha256) {
+        String recorded = modelSha256();
+        if (recorded != null && (sha256 == null || !recorded.equalsIgnoreCase(sha256)))
+            throw new IllegalArgumentException("the τ file was tuned for the model with SHA-256 " + recorded + ", but " + model
+                    + (sha256 == null ? " is not that model file" : " has SHA-256 " + sha256) + " (--allow-other-model uses it anyway)");
+    }
+
+    /**
+     * Checks that this file was made for the given run and fits its plan, and that every tuned
+     * time stays inside the model's time range; the message of the exception says what differs.
+     */
+    public void checkFits(String solverName, int nfeWanted, String trajectoryWanted, SolverPlan plan, NoiseSchedule schedule) {
         if (solver != null) {
             if (!solver.equals(solverName))
                 throw new IllegalArgumentException("the τ file was tuned for solver " + solver + ", not " + solverName);
@@ -92,6 +111,13 @@ public final class TunedSchedule {
             for (double r : ratios[i])
                 if (!(r > 0 && Double.isFinite(r))) throw new IllegalArgumentException("the τ file has a non-positive ratio " + r + " at step " + i);
         }
+        TunedTimeRange range = new TunedTimeRange(schedule, plan);
+        for (int i = 0; i < ratios.length; i++)
+            for (int k = 0; k < ratios[i].length; k++)
+                if (!range.contains(ratios[i][k], i, k, ratios[i].length))
+                    throw new IllegalArgumentException("the τ file's ratio " + ratios[i][k] + " at step " + i
+                            + (ratios[i].length > 1 ? " slot " + k : "") + " puts the network outside the model's time range "
+                            + range.describe() + " (ratios of that step must lie in " + range.describeBounds(i, k, ratios[i].length) + ")");
         if (timesteps != null && timesteps.length == plan.intervals()) {
             for (int i = 0; i < timesteps.length; i++)
                 if (Math.abs(timesteps[i] - plan.time(i)) > 1e-6 * Math.max(1, Math.abs(plan.time(i))))
@@ -149,8 +175,15 @@ public final class TunedSchedule {
         }
     }
 
-    /** Writes the file atomically (temp file + move). */
+    /** Writes the file atomically (temp file + move); a NaN or infinite ratio or time is refused. */
     public void write(Path path) throws IOException {
+        for (int i = 0; i < ratios.length; i++)
+            for (double r : ratios[i])
+                if (!Double.isFinite(r)) throw new IllegalArgumentException("refusing to write a τ file with ratio " + r + " at step " + i);
+        if (timesteps != null)
+            for (int i = 0; i < timesteps.length; i++)
+                if (!Double.isFinite(timesteps[i]))
+                    throw new IllegalArgumentException("refusing to write a τ file with timestep " + timesteps[i] + " at step " + i);
         JsonObject o = new JsonObject();
         o.addProperty("format", "timetuner4j-tau/1");
         o.addProperty("solver", solver);

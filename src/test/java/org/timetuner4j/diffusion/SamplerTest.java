@@ -63,7 +63,7 @@ class SamplerTest {
     @Test void tunedFilesMustFitTheRun() throws Exception {
         GaussianModel g = GaussianModel.parse("gaussian:mean=0,std=1,shape=1x2x2");
         Path plain = tmp.resolve("r.json");
-        Files.writeString(plain, "[1.01, 0.99, 1.0]");
+        Files.writeString(plain, "[0.99, 1.01, 1.0]");  // τ = r·t within [1/N, 1]: 1.01 is fine at t = 2/3, not at t = 1
         TunedSchedule t = TunedSchedule.read(plain);
         Sampler.builder(g).solver("ddim").nfe(3).trajectory(Trajectory.UNIFORM).tuned(t).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

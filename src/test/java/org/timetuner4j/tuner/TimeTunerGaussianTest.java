@@ -3,6 +3,7 @@ package org.timetuner4j.tuner;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.data.GaussianData;
 import org.timetuner4j.diffusion.GaussianModel;
 import org.timetuner4j.diffusion.NoiseSchedule;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
