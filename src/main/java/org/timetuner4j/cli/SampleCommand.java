@@ -54,8 +54,8 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--trajectory", description = "official, uniform, quadratic, logsnr or edm (default: official for ddim/ddpm, logsnr for the DPM-Solvers, edm for heun).")
     String trajectory;
 
-    @Option(names = "--eta", defaultValue = "0", description = "DDIM noise level η (default: ${DEFAULT-VALUE}; ddpm is η = 1).")
-    double eta;
+    @Option(names = "--eta", description = "DDIM noise level η (default: 0; ddpm is η = 1; other solvers refuse it).")
+    Double eta;
 
     @Option(names = "--tuned", paramLabel = "FILE", description = "τ file from `tune`, or a JSON list of ratios (one per step).")
     Path tuned;
@@ -89,6 +89,9 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         common.apply();
+        double etaValue = EtaOption.check(solver, eta);
+        OutputFiles.checkWritable(out, "--out");
+        if (samplesOut != null) OutputFiles.checkWritable(samplesOut, "--samples-out");
         Backend be = Devices.select(device);
         if (model == null) model = ShippedModel.require();
         NoisePredictor predictor = DiffusionModels.open(model, be);
@@ -100,7 +103,7 @@ final class SampleCommand implements Callable<Integer> {
         }
         Trajectory traj = trajectory == null ? Sampler.defaultTrajectory(solver) : Trajectory.of(trajectory);
         TunedSchedule tau = tuned == null ? null : TunedSchedule.read(tuned);
-        Sampler sampler = Sampler.builder(predictor).solver(solver).eta(eta).nfe(nfe).trajectory(traj).tuned(tau).backend(be).build();
+        Sampler sampler = Sampler.builder(predictor).solver(solver).eta(etaValue).nfe(nfe).trajectory(traj).tuned(tau).backend(be).build();
         SolverPlan plan = sampler.plan();
         if (plan.nfe() != nfe)
             System.err.printf("warning: NFE %d on the %s trajectory makes %d steps, %d network evaluations%n",
@@ -123,6 +126,7 @@ final class SampleCommand implements Callable<Integer> {
             xT = x.values();
         }
         int b = batch == null ? Math.min(n, 16) : batch;
+        sampler.checkRequest(n, b, xT);   // before the progress bar, so a mistake is the only line printed
         int batches = (n + b - 1) / b;
         float[] samples;
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("sampling").setInitialMax((long) batches * plan.intervals())

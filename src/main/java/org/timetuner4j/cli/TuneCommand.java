@@ -50,8 +50,8 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--trajectory", description = "official, uniform, quadratic, logsnr or edm (default: as for sample).")
     String trajectory;
 
-    @Option(names = "--eta", defaultValue = "0", description = "DDIM η (default: ${DEFAULT-VALUE}).")
-    double eta;
+    @Option(names = "--eta", description = "DDIM η (default: 0; other solvers refuse it).")
+    Double eta;
 
     @Option(names = "--mode", defaultValue = "sequential", description = "sequential (roll out the tuned steps) or parallel (noise the data to t_i) (default: ${DEFAULT-VALUE}).")
     String mode;
@@ -82,6 +82,10 @@ final class TuneCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         common.apply();
+        double etaValue = EtaOption.check(solver, eta);
+        Path ckpt = out.resolveSibling(out.getFileName() + ".ckpt");
+        OutputFiles.checkWritable(out, "--out");
+        OutputFiles.checkWritable(ckpt, "--out's checkpoint");
         Backend be = Devices.select(device);
         TunerObjective.Mode m = switch (mode) {
             case "sequential" -> TunerObjective.Mode.SEQUENTIAL;
@@ -94,10 +98,9 @@ final class TuneCommand implements Callable<Integer> {
         NoisePredictor predictor = DiffusionModels.open(model, be);
         TrainingData train = DataSets.open(data, predictor.sampleShape());
         String sha = model.startsWith("gaussian:") ? null : TimeTuner.sha256(Path.of(model));
-        TunerSettings settings = new TunerSettings(model, sha, data, solver, eta, nfe, traj.id(), m, slots.equals("per-call"),
+        TunerSettings settings = new TunerSettings(model, sha, data, solver, etaValue, nfe, traj.id(), m, slots.equals("per-call"),
                 lr, iters, batch, seed);
         TimeTuner tuner = new TimeTuner(predictor, train, settings, be);
-        Path ckpt = out.resolveSibling(out.getFileName() + ".ckpt");
         int tuned = tuner.plan().intervals() - 1;
         TunedSchedule result;
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tuning").setInitialMax((long) tuned * iters)
