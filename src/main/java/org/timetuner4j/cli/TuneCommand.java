@@ -13,6 +13,7 @@ import org.timetuner4j.tuner.DataSets;
 import org.timetuner4j.tuner.TimeTuner;
 import org.timetuner4j.tuner.TrainingData;
 import org.timetuner4j.tuner.TunedSchedule;
+import org.timetuner4j.tuner.TunerCheckpoint;
 import org.timetuner4j.tuner.TunerObjective;
 import org.timetuner4j.tuner.TunerSettings;
 import picocli.CommandLine.Command;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -101,16 +103,21 @@ final class TuneCommand implements Callable<Integer> {
         TunerSettings settings = new TunerSettings(model, sha, data, solver, etaValue, nfe, traj.id(), m, slots.equals("per-call"),
                 lr, iters, batch, seed);
         TimeTuner tuner = new TimeTuner(predictor, train, settings, be);
-        int tuned = tuner.plan().intervals() - 1;
+        TuneProgress progress = new TuneProgress(tuner.plan().intervals() - 1, iters);
+        long start = 0;
+        if (resume && Files.exists(ckpt)) {
+            TunerCheckpoint c = TunerCheckpoint.read(ckpt);
+            start = progress.done(c.interval(), c.iteration());
+        }
         TunedSchedule result;
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tuning").setInitialMax((long) tuned * iters)
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tuning").setInitialMax(progress.total())
+                .startsFrom(start, Duration.ZERO)   // the time estimate counts only this run's iterations
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
                 .setUpdateIntervalMillis(250).build()) {
+            bar.refresh();   // drawn now, not after the first iteration
             result = tuner.run(ckpt, resume, (i, n, it, its, loss, r) -> {
-                bar.stepTo((long) i * its + it + 1);
-                StringBuilder rs = new StringBuilder();
-                for (double v : r) rs.append(String.format(Locale.ROOT, "%.4f ", v));
-                bar.setExtraMessage(String.format(Locale.ROOT, "step %d/%d loss %.4g r %s", i + 1, n, loss, rs.toString().trim()));
+                bar.stepTo(progress.done(i, it + 1));
+                bar.setExtraMessage(progress.message(i, it, loss, r));
             });
         }
         result.write(out);
