@@ -14,14 +14,21 @@ public final class ForkedJvm {
     public record Result(int exitCode, String stdout, String stderr) {}
 
     public static Result run(List<String> jvmOptions, String mainClass, String... args) throws IOException, InterruptedException {
+        return run(Path.of("").toAbsolutePath(), jvmOptions, System.getProperty("java.class.path"), mainClass, args);
+    }
+
+    /** In working directory {@code dir}, on class path {@code classPath}. */
+    public static Result run(Path dir, List<String> jvmOptions, String classPath, String mainClass, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath);
         cmd.add(mainClass);
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         var out = p.getInputStream().readAllBytes();   // small outputs: reading one after the other cannot fill a pipe
         var err = p.getErrorStream().readAllBytes();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
