@@ -2,16 +2,20 @@ package org.timetuner4j.cli;
 
 import org.timetuner4j.UserError;
 
-/** --eta means something to DDIM only; given to another solver it is refused rather than silently ignored. */
+/**
+ * --eta is DDIM's noise level. The other solvers have a fixed one (ddpm: 1; the DPM-Solvers and
+ * Heun are deterministic: 0), so a different value given to them is refused rather than ignored.
+ */
 final class EtaOption {
     private EtaOption() {}
 
-    /** {@code eta}: the value given, null when the option was not given. */
-    static double check(String solver, Double eta) {
-        if (eta == null) return 0;
-        if (!solver.equals("ddim"))
-            throw new UserError("--eta applies to ddim only (ddpm is ddim with eta = 1; dpm-solver-2, dpm-solver++2m "
-                    + "and heun are deterministic); leave it out with --solver " + solver);
-        return eta;
+    /** The η to use; {@code given} is null when the option was not given. */
+    static double check(String solver, Double given) {
+        if (given == null || solver.equals("ddim")) return given == null ? 0 : given;
+        double fixed = solver.equals("ddpm") ? 1 : 0;
+        if (given != fixed)
+            throw new UserError("--solver " + solver + " ignores --eta " + given + ": its η is " + (int) fixed
+                    + " (--eta sets DDIM's noise level; use --solver ddim)");
+        return given;
     }
 }

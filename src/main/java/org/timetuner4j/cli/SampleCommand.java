@@ -54,7 +54,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--trajectory", description = "official, uniform, quadratic, logsnr or edm (default: official for ddim/ddpm, logsnr for the DPM-Solvers, edm for heun).")
     String trajectory;
 
-    @Option(names = "--eta", description = "DDIM noise level η (default: 0; ddpm is η = 1; other solvers refuse it).")
+    @Option(names = "--eta", description = "DDIM noise level η (default: 0). Other solvers have a fixed η (ddpm 1, the rest 0) and refuse other values.")
     Double eta;
 
     @Option(names = "--tuned", paramLabel = "FILE", description = "τ file from `tune`, or a JSON list of ratios (one per step).")

@@ -52,7 +52,7 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--trajectory", description = "official, uniform, quadratic, logsnr or edm (default: as for sample).")
     String trajectory;
 
-    @Option(names = "--eta", description = "DDIM η (default: 0; other solvers refuse it).")
+    @Option(names = "--eta", description = "DDIM η (default: 0). Other solvers have a fixed η (ddpm 1, the rest 0) and refuse other values.")
     Double eta;
 
     @Option(names = "--mode", defaultValue = "sequential", description = "sequential (roll out the tuned steps) or parallel (noise the data to t_i) (default: ${DEFAULT-VALUE}).")

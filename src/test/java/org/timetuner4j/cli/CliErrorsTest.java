@@ -68,13 +68,16 @@ class CliErrorsTest {
 
     @Test void etaIsRefusedBySolversThatIgnoreIt() {
         for (String solver : new String[] {"ddpm", "dpm-solver-2", "dpm-solver++2m", "heun"}) {
-            assertOneErrorLine(run("sample", "--model", G, "--solver", solver, "--eta", "0.5", "--out", out()), "--eta applies to ddim only");
-            assertOneErrorLine(run("tune", "--model", G, "--data", G, "--solver", solver, "--eta", "0", "--out",
-                    tmp.resolve("t.json").toString()), "--eta applies to ddim only");
+            assertOneErrorLine(run("sample", "--model", G, "--solver", solver, "--eta", "0.5", "--out", out()), "ignores --eta 0.5");
+            assertOneErrorLine(run("tune", "--model", G, "--data", G, "--solver", solver, "--eta", "0.5", "--out",
+                    tmp.resolve("t.json").toString()), "ignores --eta 0.5");
         }
-        Object[] ok = run("sample", "--model", G, "--solver", "ddim", "--eta", "0.5", "--nfe", "2", "--count", "1",
-                "--device", "cpu", "--out", out());
-        assertEquals(0, ok[0], (String) ok[1]);
+        assertOneErrorLine(run("sample", "--model", G, "--solver", "ddpm", "--eta", "0", "--out", out()), "its η is 1");
+        for (String[] same : new String[][] {{"ddim", "0.5"}, {"heun", "0"}, {"ddpm", "1"}}) {
+            Object[] ok = run("sample", "--model", G, "--solver", same[0], "--eta", same[1], "--nfe", "2", "--count", "1",
+                    "--device", "cpu", "--out", out());
+            assertEquals(0, ok[0], (String) ok[1]);
+        }
     }
 
     /** Each output is checked before the work: the failures below come before any sampling or tuning. */
