@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.timetuner4j.UserError;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.TensorData;
+import org.timetuner4j.train.TrainingDivergedException;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -33,7 +34,7 @@ class CliErrorsTest {
     private String out() { return tmp.resolve("grid.png").toString(); }
 
     @Test void usageErrorsExitOneInOneLine() {
-        assertOneErrorLine(run("sample"), "Missing required option: '--model");
+        assertOneErrorLine(run("eval"), "Missing required options");
         assertOneErrorLine(run("sample", "--model", G, "--nfe", "ten"), "'ten' is not an int");
         assertOneErrorLine(run("sample", "--model", G, "--nfee", "3"), "Unknown option");
         assertOneErrorLine(run("tune", "--model", G), "Missing required option: '--data");
@@ -89,6 +90,8 @@ class CliErrorsTest {
         assertOneErrorLine(run("sample", "--model", G, "--out", out(), "--samples-out", tmp.toString()), "--samples-out");
         assertOneErrorLine(run("tune", "--model", G, "--data", G, "--out", underAFile), file + " is not a directory");
         assertOneErrorLine(run("tune", "--model", G, "--data", G, "--out", tmp.toString()), "is a directory");
+        assertOneErrorLine(run("train", "--data", "none.safetensors", "--out", tmp.toString()), "is a directory");
+        assertOneErrorLine(run("eval", "--model", "m", "--input", file.toString(), "--output", underAFile), file + " is not a directory");
         Files.createDirectory(tmp.resolve("t.json.ckpt"));
         assertOneErrorLine(run("tune", "--model", G, "--data", G, "--out", tmp.resolve("t.json").toString()), "t.json.ckpt is a directory");
     }
@@ -107,6 +110,11 @@ class CliErrorsTest {
         StringWriter io = new StringWriter();
         assertEquals(Failures.USER_ERROR, Failures.report(new java.nio.file.NoSuchFileException("x.safetensors"), new PrintWriter(io)));
         assertEquals("error: file not found: x.safetensors", io.toString().strip());
+
+        StringWriter diverged = new StringWriter();
+        assertEquals(Failures.USER_ERROR, Failures.report(new TrainingDivergedException("the loss of step 7 is NaN; try a lower --lr"),
+                new PrintWriter(diverged)));
+        assertEquals("error: the loss of step 7 is NaN; try a lower --lr", diverged.toString().strip());
 
         for (RuntimeException bug : new RuntimeException[] {new IllegalStateException("tensor [2] used after it was freed"),
                 new ArithmeticException("/ by zero"), new NullPointerException()}) {
