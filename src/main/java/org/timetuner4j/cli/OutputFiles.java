@@ -29,14 +29,17 @@ final class OutputFiles {
             throw new UserError(what + " cannot be written: its folder cannot be created (" + e.getClass().getSimpleName()
                     + ": " + e.getMessage() + ")");
         }
-        try {
-            if (Files.exists(file)) {
-                try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) { /* opened: writable */ }
-            } else {
-                Files.delete(Files.createTempFile(folder, ".timetuner-", ".probe"));
+        if (Files.exists(file)) {
+            try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) { /* opened: writable */ }
+            catch (IOException | SecurityException e) {
+                throw new UserError(what + " cannot be written: it cannot be opened for writing (" + e.getClass().getSimpleName() + ")");
             }
-        } catch (IOException | SecurityException e) {
-            throw new UserError(what + " cannot be written (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        } else {
+            try {
+                Files.delete(Files.createTempFile(folder, ".timetuner-", ".probe"));
+            } catch (IOException | SecurityException e) {
+                throw new UserError(what + " cannot be written: no file can be created in " + folder + " (" + e.getClass().getSimpleName() + ")");
+            }
         }
     }
 }

@@ -88,6 +88,7 @@ class CliErrorsTest {
         assertOneErrorLine(run("sample", "--model", G, "--out", tmp.toString()), "--out " + tmp + " is a directory");
         assertOneErrorLine(run("sample", "--model", G, "--out", underAFile), file + " is not a directory");
         assertOneErrorLine(run("sample", "--model", G, "--out", out(), "--samples-out", tmp.toString()), "--samples-out");
+        assertOneErrorLine(run("sample", "--model", G, "--out", "/proc/grid.png"), "no file can be created in /proc");   // read-only, even for root
         assertOneErrorLine(run("tune", "--model", G, "--data", G, "--out", underAFile), file + " is not a directory");
         assertOneErrorLine(run("tune", "--model", G, "--data", G, "--out", tmp.toString()), "is a directory");
         assertOneErrorLine(run("train", "--data", "none.safetensors", "--out", tmp.toString()), "is a directory");
