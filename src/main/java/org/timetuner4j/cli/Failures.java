@@ -42,7 +42,7 @@ final class Failures {
 
     /** A command-line syntax mistake, in one line that says where to look. */
     static int reportUsage(CommandLine.ParameterException e, PrintWriter err) {
-        StringBuilder line = new StringBuilder(oneLine(e));
+        StringBuilder line = new StringBuilder(oneLine(e).replaceFirst("\\.$", ""));
         if (e instanceof CommandLine.UnmatchedArgumentException u) {
             List<String> suggestions = u.getSuggestions();
             if (!suggestions.isEmpty()) line.append(" (did you mean ").append(String.join(" or ", suggestions)).append("?)");

@@ -38,6 +38,7 @@ class CliErrorsTest {
         assertOneErrorLine(run("sample", "--model", G, "--nfe", "ten"), "'ten' is not an int");
         assertOneErrorLine(run("sample", "--model", G, "--nfee", "3"), "Unknown option");
         assertOneErrorLine(run("tune", "--model", G), "Missing required option: '--data");
+        assertOneErrorLine(run("help", "foo"), "Unknown subcommand 'foo'; see 'timetuner --help'");
     }
 
     @Test void aZeroCountOrBatchIsRefused() {
