@@ -61,6 +61,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         common.apply();
         if (resolution != null && resolution <= 0) throw new IllegalArgumentException("--resolution must be positive, got " + resolution);
+        OutputFiles.checkWritable(out, "--out");
         CheckpointConverter.Options options = new CheckpointConverter.Options(in, out, CheckpointConverter.Layout.parse(layout),
                 config, ema, dtype, resolution == null ? 0 : resolution, allowMissing, scheduler);
         CheckpointConverter.Report report;

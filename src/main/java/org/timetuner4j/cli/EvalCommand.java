@@ -47,6 +47,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         common.apply();
         if (!Files.isRegularFile(input)) throw new IllegalArgumentException("input file not found: " + input);
+        OutputFiles.checkWritable(output, "--output");
         SafetensorsFile in = Safetensors.read(input);
         TensorData x = require(in, "x");
         TensorData t = require(in, "t");

@@ -1,9 +1,9 @@
 package org.timetuner4j.cli;
 
-import jdk.incubator.vector.FloatVector;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.backend.cpu.CpuFeatures;
 import org.timetuner4j.backend.cpu.Parallel;
+import org.timetuner4j.backend.cpu.VectorApi;
 import org.timetuner4j.backend.cuda.CublasSupport;
 import org.timetuner4j.backend.cuda.CudaBackend;
 import org.timetuner4j.backend.cuda.CudaMathMode;
@@ -19,11 +19,12 @@ final class InfoCommand implements Runnable {
 
     @Override public void run() {
         common.apply();
+        CpuBackend cpu = CpuBackend.INSTANCE;   // fails here, in one line, in a JVM without the Vector API
         System.out.println("timetuner " + new Main.Version().getVersion()[0].substring("timetuner ".length()));
         System.out.println("java      " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        System.out.println("backend cpu: available");
+        System.out.println("backend " + cpu.name() + ": available");
         System.out.println("  threads        " + Parallel.threads() + " (of " + Runtime.getRuntime().availableProcessors() + " processors)");
-        System.out.println("  vector width   " + FloatVector.SPECIES_PREFERRED.length() + " floats (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit)");
+        System.out.println("  vector width   " + VectorApi.preferredShape());
         System.out.println("  hardware FMA   " + (CpuFeatures.hasFma() ? "yes" : "no (multiply-add path)"));
         System.out.println("  convolutions   " + CpuBackend.convolutionAlgorithm());
         System.out.println("  max heap       " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");

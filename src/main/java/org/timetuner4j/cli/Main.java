@@ -1,11 +1,8 @@
 package org.timetuner4j.cli;
 
-import org.timetuner4j.tuner.TuningDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /** The {@code timetuner} command: one subcommand per class in this package. */
 @Command(name = "timetuner", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -23,30 +20,16 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns its exit code (for tests). */
+    /** Runs the CLI and returns its exit code (for tests); {@link Failures} says how failures end. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
-        cli.setExecutionExceptionHandler((e, cmd, parseResult) -> {
-            // User mistakes (bad files, shapes, values) get one line, not a stack trace.
-            if (isUserError(e)) {
-                cmd.getErr().println("error: " + message(e));
-                return 1;
-            }
-            throw e;
-        });
-        return cli.execute(args);
-    }
-
-    private static boolean isUserError(Throwable e) {
-        return e instanceof IllegalArgumentException || e instanceof IOException || e instanceof UncheckedIOException
-                || e instanceof IllegalStateException || e instanceof TuningDivergedException;
-    }
-
-    private static String message(Throwable e) {
-        String m = e.getMessage();
-        if (e instanceof java.nio.file.NoSuchFileException) return "file not found: " + m;
-        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied: " + m;
-        return m == null ? e.getClass().getSimpleName() : m.replace('\n', ' ');
+        cli.setParameterExceptionHandler((e, a) -> Failures.reportUsage(e, e.getCommandLine().getErr()));
+        cli.setExecutionExceptionHandler((e, cmd, parseResult) -> Failures.report(e, cmd.getErr()));
+        try {
+            return cli.execute(args);
+        } catch (Error e) {   // picocli hands errors (e.g. a JVM without the Vector API) straight through
+            return Failures.report(e, cli.getErr());
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -55,8 +55,8 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--trajectory", description = "official, uniform, quadratic, logsnr or edm (default: official for ddim/ddpm, logsnr for the DPM-Solvers, edm for heun).")
     String trajectory;
 
-    @Option(names = "--eta", defaultValue = "0", description = "DDIM noise level η (default: ${DEFAULT-VALUE}; ddpm is η = 1).")
-    double eta;
+    @Option(names = "--eta", description = "DDIM noise level η (default: 0). Other solvers have a fixed η (ddpm 1, the rest 0) and refuse other values.")
+    Double eta;
 
     @Option(names = "--tuned", paramLabel = "FILE", description = "τ file from `tune`, or a JSON list of ratios (one per step).")
     Path tuned;
@@ -93,6 +93,9 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         common.apply();
+        double etaValue = EtaOption.check(solver, eta);
+        OutputFiles.checkWritable(out, "--out");
+        if (samplesOut != null) OutputFiles.checkWritable(samplesOut, "--samples-out");
         Backend be = Devices.select(device);
         if (model == null) model = ShippedModel.require();
         NoisePredictor predictor = DiffusionModels.open(model, be);
@@ -106,7 +109,7 @@ final class SampleCommand implements Callable<Integer> {
         TunedSchedule tau = tuned == null ? null : TunedSchedule.read(tuned);
         if (tau != null && tau.modelSha256() != null && !allowOtherModel)
             tau.requireModel(model, model.startsWith("gaussian:") ? null : TimeTuner.sha256(Path.of(model)));
-        Sampler sampler = Sampler.builder(predictor).solver(solver).eta(eta).nfe(nfe).trajectory(traj).tuned(tau).backend(be).build();
+        Sampler sampler = Sampler.builder(predictor).solver(solver).eta(etaValue).nfe(nfe).trajectory(traj).tuned(tau).backend(be).build();
         SolverPlan plan = sampler.plan();
         if (plan.nfe() != nfe)
             System.err.printf("warning: NFE %d on the %s trajectory makes %d steps, %d network evaluations%n",
@@ -129,6 +132,7 @@ final class SampleCommand implements Callable<Integer> {
             xT = x.values();
         }
         int b = batch == null ? Math.min(n, 16) : batch;
+        sampler.checkRequest(n, b, xT);   // before the progress bar, so a mistake is the only line printed
         int batches = (n + b - 1) / b;
         float[] samples;
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("sampling").setInitialMax((long) batches * plan.intervals())

@@ -88,6 +88,8 @@ final class TrainCommand implements Callable<Integer> {
         if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
         if (!(checkpointMinutes > 0)) throw new IllegalArgumentException("--checkpoint-minutes must be > 0, got " + checkpointMinutes);
         if (previewEvery < 0) throw new IllegalArgumentException("--preview-every must be >= 0, got " + previewEvery);
+        OutputFiles.checkWritable(out, "--out");
+        OutputFiles.checkWritable(TrainingRun.checkpointOf(out), "--out's checkpoint");
         Backend be = Devices.select(device);
         TrainSettings settings = new TrainSettings(batch, lr, warmup, clip, ema, labelDropout, seed);
         LabeledImages images = LabeledImages.read(data);

@@ -13,6 +13,7 @@ import org.timetuner4j.diffusion.Sampler;
 import org.timetuner4j.diffusion.Trajectory;
 import org.timetuner4j.tuner.TimeTuner;
 import org.timetuner4j.tuner.TunedSchedule;
+import org.timetuner4j.tuner.TunerCheckpoint;
 import org.timetuner4j.tuner.TunerObjective;
 import org.timetuner4j.tuner.TunerSettings;
 import picocli.CommandLine.Command;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -50,8 +52,8 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--trajectory", description = "official, uniform, quadratic, logsnr or edm (default: as for sample).")
     String trajectory;
 
-    @Option(names = "--eta", defaultValue = "0", description = "DDIM η (default: ${DEFAULT-VALUE}).")
-    double eta;
+    @Option(names = "--eta", description = "DDIM η (default: 0). Other solvers have a fixed η (ddpm 1, the rest 0) and refuse other values.")
+    Double eta;
 
     @Option(names = "--mode", defaultValue = "sequential", description = "sequential (roll out the tuned steps) or parallel (noise the data to t_i) (default: ${DEFAULT-VALUE}).")
     String mode;
@@ -82,6 +84,10 @@ final class TuneCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         common.apply();
+        double etaValue = EtaOption.check(solver, eta);
+        Path ckpt = out.resolveSibling(out.getFileName() + ".ckpt");
+        OutputFiles.checkWritable(out, "--out");
+        OutputFiles.checkWritable(ckpt, "--out's checkpoint");
         Backend be = Devices.select(device);
         TunerObjective.Mode m = switch (mode) {
             case "sequential" -> TunerObjective.Mode.SEQUENTIAL;
@@ -94,20 +100,24 @@ final class TuneCommand implements Callable<Integer> {
         NoisePredictor predictor = DiffusionModels.open(model, be);
         DataSet train = DataSets.open(data, predictor.sampleShape());
         String sha = model.startsWith("gaussian:") ? null : TimeTuner.sha256(Path.of(model));
-        TunerSettings settings = new TunerSettings(model, sha, data, solver, eta, nfe, traj.id(), m, slots.equals("per-call"),
+        TunerSettings settings = new TunerSettings(model, sha, data, solver, etaValue, nfe, traj.id(), m, slots.equals("per-call"),
                 lr, iters, batch, seed);
         TimeTuner tuner = new TimeTuner(predictor, train, settings, be);
-        Path ckpt = out.resolveSibling(out.getFileName() + ".ckpt");
-        int tuned = tuner.plan().intervals() - 1;
+        TuneProgress progress = new TuneProgress(tuner.plan().intervals() - 1, iters);
+        long start = 0;
+        if (resume && Files.exists(ckpt)) {
+            TunerCheckpoint c = TunerCheckpoint.read(ckpt);
+            start = progress.done(c.interval(), c.iteration());
+        }
         TunedSchedule result;
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tuning").setInitialMax((long) tuned * iters)
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tuning").setInitialMax(progress.total())
+                .startsFrom(start, Duration.ZERO)   // the time estimate counts only this run's iterations
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
                 .setUpdateIntervalMillis(250).build()) {
+            bar.refresh();   // drawn now, not after the first iteration
             result = tuner.run(ckpt, resume, (i, n, it, its, loss, r) -> {
-                bar.stepTo((long) i * its + it + 1);
-                StringBuilder rs = new StringBuilder();
-                for (double v : r) rs.append(String.format(Locale.ROOT, "%.4f ", v));
-                bar.setExtraMessage(String.format(Locale.ROOT, "step %d/%d loss %.4g r %s", i + 1, n, loss, rs.toString().trim()));
+                bar.stepTo(progress.done(i, it + 1));
+                bar.setExtraMessage(progress.message(i, it, loss, r));
             });
         }
         result.write(out);

@@ -33,12 +33,18 @@ public final class ModelWrapper implements NoisePredictor {
     public ModelWrapper labels(int[] labels) {
         if (labels != null && net.numClasses() == 0)
             throw new IllegalArgumentException("this model is not class-conditional; --class-label needs a model with num_classes");
+        if (labels != null)
+            for (int label : labels)
+                if (label < 0 || label > net.numClasses())
+                    throw new IllegalArgumentException("class label " + label + " is outside [0, " + (net.numClasses() - 1) + "] ("
+                            + net.numClasses() + " = none)");
         this.labels = labels == null ? null : labels.clone();
         return this;
     }
 
     /** Classifier-free guidance scale w (1 = plain conditional prediction). */
     public ModelWrapper classifierFreeGuidance(double scale) {
+        if (!Double.isFinite(scale)) throw new IllegalArgumentException("guidance scale must be finite, got " + scale);
         this.guidanceScale = scale;
         this.classifier = null;
         return this;

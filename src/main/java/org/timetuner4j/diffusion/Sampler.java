@@ -115,17 +115,31 @@ public final class Sampler {
         }
     }
 
+    /** Throws IllegalArgumentException unless {@link #sample} can run with these arguments; sample calls it first. */
+    public void checkRequest(int count, int batch, float[] xT) {
+        if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
+        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        int[] shape = model.sampleShape();
+        long values = (long) count * shape[0] * shape[1] * shape[2];
+        if (values > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException(count + " samples of " + shape[0] + "x" + shape[1] + "x" + shape[2] + " are " + values
+                    + " values, more than one Java array holds; sample fewer per run");
+        int d = shape[0] * shape[1] * shape[2];
+        if (xT != null && xT.length != (long) count * d)
+            throw new IllegalArgumentException("x_T holds " + xT.length + " values, not " + count + " samples of " + d);
+        if (xT != null)
+            for (int i = 0; i < xT.length; i++)
+                if (!Float.isFinite(xT[i])) throw new IllegalArgumentException("x_T value " + i + " is " + xT[i] + "; it must be finite");
+    }
+
     /**
      * {@code count} samples in batches of {@code batch}; x_T is Philox noise (stream 0 of each
      * sample) unless {@code xT} (count·C·H·W values) is given. Returns the final samples, row-major.
      */
     public float[] sample(int count, int batch, long seed, float[] xT, Progress progress) {
-        if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
-        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        checkRequest(count, batch, xT);
         int[] shape = model.sampleShape();
         int d = shape[0] * shape[1] * shape[2];
-        if (xT != null && xT.length != (long) count * d)
-            throw new IllegalArgumentException("x_T holds " + xT.length + " values, not " + count + " samples of " + d);
         NoiseSource noise = new NoiseSource(seed);
         float[] out = new float[count * d];
         for (int b0 = 0, bi = 0; b0 < count; b0 += batch, bi++) {

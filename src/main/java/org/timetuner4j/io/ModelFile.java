@@ -30,6 +30,8 @@ public final class ModelFile {
      * shapes; the image size cannot be, so {@code resolutionHint} supplies it (≤ 0: none known).
      */
     public static Loaded load(Path path, Backend backend, int resolutionHint) throws IOException {
+        if (Files.isDirectory(path))
+            throw new IOException(path + " is a directory, not a model file (convert a diffusers folder with `timetuner convert`)");
         if (!Files.isRegularFile(path)) throw new IOException("model file not found: " + path);
         SafetensorsFile file = Safetensors.read(path);
         Map<String, int[]> shapes = new LinkedHashMap<>();

@@ -1,7 +1,9 @@
 package org.timetuner4j.train;
 
-/** The loss or the gradient stopped being finite; the last checkpoint is kept. */
-public final class TrainingDivergedException extends RuntimeException {
+import org.timetuner4j.UserError;
+
+/** The loss or the gradient stopped being finite; the last checkpoint is kept. A user error: the cure is a lower --lr. */
+public final class TrainingDivergedException extends UserError {
     public TrainingDivergedException(String message) {
         super(message);
     }

@@ -27,6 +27,12 @@ public final class TunerCheckpoint {
     int adamStep;
     double lastLoss;
 
+    /** The step being tuned (0-based); for progress displays. */
+    public int interval() { return interval; }
+
+    /** Iterations finished in that step; for progress displays. */
+    public int iteration() { return iteration; }
+
     public void write(Path path) throws IOException {
         Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().setPrettyPrinting().create();
         Path dir = path.toAbsolutePath().getParent();

@@ -53,6 +53,10 @@ class GuidanceTest {
             org.junit.jupiter.api.Assertions.assertTrue(diff > 1e-4, "labels must matter");
             assertThrows(IllegalArgumentException.class, () -> unet.forward(x, t, new int[] {6}));
         }
+        ModelWrapper wrapper = new ModelWrapper(new UNetNetwork(unet), sch, ModelType.NOISE);
+        for (int bad : new int[] {-1, 6})   // before any network call, so the command line refuses it before sampling
+            assertThrows(IllegalArgumentException.class, () -> wrapper.labels(new int[] {bad}), "label " + bad);
+        assertThrows(IllegalArgumentException.class, () -> wrapper.classifierFreeGuidance(Double.NaN));
         UNet plain = new UNet(be, new UNetConfig(32, 1, new int[] {1}, 1, new int[0], 0, 1, 8, true));
         assertThrows(IllegalArgumentException.class,
                 () -> new ModelWrapper(new UNetNetwork(plain), sch, ModelType.NOISE).labels(new int[] {1}));

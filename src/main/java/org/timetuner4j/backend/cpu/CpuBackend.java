@@ -8,7 +8,13 @@ import org.timetuner4j.tensor.Tensor;
 
 /** The pure-Java reference backend: storage is a {@code float[]}, kernels run on {@link Parallel}. */
 public final class CpuBackend implements Backend {
-    public static final CpuBackend INSTANCE = new CpuBackend();
+    /** Throws {@link VectorApiMissingError} on first use in a JVM without the Vector API. */
+    public static final CpuBackend INSTANCE = create();
+
+    private static CpuBackend create() {
+        VectorApi.require();
+        return new CpuBackend();
+    }
 
     /** How 3×3 stride-1 convolutions run, for {@code info}. */
     public static String convolutionAlgorithm() {

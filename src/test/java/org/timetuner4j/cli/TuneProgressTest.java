@@ -1,0 +1,69 @@
+package org.timetuner4j.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.timetuner4j.testing.CliRun;
+import org.timetuner4j.tuner.TunerCheckpoint;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** tune's progress bar counts finished iterations of all steps, and a resumed run starts where it stopped. */
+class TuneProgressTest {
+    @TempDir Path tmp;
+
+    @Test void oneFinishedStepOfFiveIsAFifth() {
+        TuneProgress p = new TuneProgress(5, 500);
+        assertEquals(2500, p.total());
+        assertEquals(0, p.done(0, 0));
+        assertEquals(p.total() / 5, p.done(0, 500), "the first of five steps done");
+        assertEquals(p.done(1, 0), p.done(0, 500));
+        assertEquals(p.total(), p.done(4, 500));
+        assertEquals(2 * 500 + 150, p.done(2, 150), "resumed in the third step with 150 iterations done");
+        assertTrue(p.message(0, 499, 0.5, new double[] {0.98}).startsWith("step 1/5 iteration 500/500 "));
+    }
+
+    /** Large enough images that an iteration takes a while, so the bar is drawn before the first one ends. */
+    private static List<String> args(Path out) {
+        return List.of("tune", "--model", "gaussian:mean=0.4,std=0.3,shape=3x32x32", "--data", "gaussian:mean=0.4,std=0.3,shape=3x32x32",
+                "--solver", "ddim", "--nfe", "3", "--trajectory", "uniform", "--iters", "40", "--batch", "64", "--seed", "7",
+                "--threads", "1", "--device", "cpu", "--out", out.toString());
+    }
+
+    @Test void aResumedRunsBarStartsWhereTheCheckpointLeftOff() throws Exception {
+        Path out = tmp.resolve("tau.json"), ckpt = tmp.resolve("tau.json.ckpt");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(args(out));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("log.txt").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && p.isAlive() && !(Files.exists(ckpt) && TunerCheckpoint.read(ckpt).interval() >= 1))
+            Thread.sleep(5);
+        p.destroyForcibly();
+        p.waitFor();
+        assertFalse(Files.exists(out), "the run should have been killed before it finished: " + Files.readString(tmp.resolve("log.txt")));
+        TunerCheckpoint c = TunerCheckpoint.read(ckpt);
+        long start = (long) c.interval() * 40 + c.iteration();
+        assertTrue(start >= 40);
+
+        List<String> resume = new ArrayList<>(args(out));
+        resume.add("--resume");
+        Object[] r = CliRun.run(resume.toArray(new String[0]));
+        assertEquals(0, r[0], (String) r[1]);
+        Matcher m = Pattern.compile("tuning\\s+\\d+% .*? (\\d+)/80 ").matcher((String) r[1]);
+        List<Long> positions = new ArrayList<>();
+        while (m.find()) positions.add(Long.parseLong(m.group(1)));
+        assertFalse(positions.isEmpty(), (String) r[1]);
+        for (long pos : positions) assertTrue(pos >= start, "the bar showed " + pos + " though " + start + " were done: " + positions);
+        assertEquals(80, positions.get(positions.size() - 1));
+    }
+}
