@@ -89,10 +89,10 @@ class DpmSolver2PlanTest {
     @Test void perCallRatiosOfAnOddNfeTakeOneRatioOnTheFirstOrderStep() {
         SolverPlan p = SOLVER.plan(5, Trajectory.UNIFORM, SCH);
         assertArrayEquals(new int[] {2, 2, 1}, p.slots());
-        new TunedSchedule("dpm-solver-2", 5, "uniform", p.times(), new double[][] {{1.02, 0.97}, {0.99, 1.01}, {1.0}}, null)
+        new TunedSchedule("dpm-solver-2", 5, "uniform", p.times(), new double[][] {{0.98, 0.97}, {0.99, 1.01}, {1.0}}, null)
                 .checkFits("dpm-solver-2", 5, "uniform", p, SCH);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
-                new TunedSchedule("dpm-solver-2", 5, "uniform", p.times(), new double[][] {{1.02, 0.97}, {0.99, 1.01}, {1.0, 1.0}}, null)
+                new TunedSchedule("dpm-solver-2", 5, "uniform", p.times(), new double[][] {{0.98, 0.97}, {0.99, 1.01}, {1.0, 1.0}}, null)
                         .checkFits("dpm-solver-2", 5, "uniform", p, SCH));
         assertTrue(e.getMessage().contains("makes 1 network calls"), e.getMessage());
     }
