@@ -11,6 +11,7 @@
 #include "../reduce.cu"
 #include "../philox.cu"
 #include "../adam.cu"
+#include "../loss.cu"
 #include <cstdio>
 #include <random>
 
@@ -373,6 +374,35 @@ static void test_reduce_philox_adam() {
     check("adam step", p, wp, 1e-6);
 }
 
+// Rows longer than a block (K > THREADS) and one row shifted by +500 (exp would overflow unshifted).
+static void test_cross_entropy() {
+    int n = 4, k = 300;
+    auto z = rnd((size_t)n * k), gz = std::vector<float>((size_t)n * k);
+    for (int j = 0; j < k; j++) z[2 * k + j] += 500.f;
+    std::vector<int> labels = {0, 299, 17, 256};
+    std::vector<float> stats(2 * n), loss(1), g = {1.5f};
+    std::vector<double> nll(n);
+    emu_launch(dim3(n), dim3(THREADS), [&] { cross_entropy_rows(stats.data(), nll.data(), z.data(), labels.data(), k); });
+    emu_launch(dim3(1), dim3(THREADS), [&] { cross_entropy_mean(loss.data(), nll.data(), n); });
+    emu_launch(dim3(blocks((long long)n * k)), dim3(THREADS), [&] {
+        cross_entropy_bwd(gz.data(), g.data(), z.data(), stats.data(), labels.data(), n, k); });
+    std::vector<double> ws(2 * n), wl(n), wg((size_t)n * k);
+    double total = 0;
+    for (int r = 0; r < n; r++) {
+        double m = -INFINITY, s = 0;
+        for (int j = 0; j < k; j++) m = std::max(m, (double)z[r * k + j]);
+        for (int j = 0; j < k; j++) s += std::exp(z[r * k + j] - m);
+        ws[2 * r] = m;
+        ws[2 * r + 1] = std::log(s);
+        wl[r] = m + std::log(s);
+        total += wl[r] - z[r * k + labels[r]];
+        for (int j = 0; j < k; j++) wg[r * k + j] = 1.5 / n * (std::exp(z[r * k + j] - wl[r]) - (j == labels[r] ? 1 : 0));
+    }
+    check("cross-entropy row max, log-sum", stats, ws, 1e-7);
+    check("cross-entropy mean", loss, {total / n}, 1e-7);
+    check("cross-entropy bwd", gz, wg, 1e-7);
+}
+
 int main() {
     test_gemm();
     test_conv({2, 3, 7, 6, 5, 3, 3, 1, 1, 1, 1, 1});
@@ -385,6 +415,7 @@ int main() {
     test_resample();
     test_embedding();
     test_reduce_philox_adam();
+    test_cross_entropy();
     printf("%s: %d failure(s)\n", failures ? "FAILED" : "passed", failures);
     return failures ? 1 : 0;
 }

@@ -267,6 +267,20 @@ public final class Ops {
         return y;
     }
 
+    /**
+     * Mean over the N rows of logits [N,K] of the negative log-likelihood of {@code labels}
+     * (softmax cross-entropy), shape []. Backward: (softmax − onehot)/N, from the per-row max and
+     * log-sum the forward keeps.
+     */
+    public static Tensor crossEntropy(Tensor logits, int[] labels) {
+        Backend be = logits.backend();
+        int[] idx = labels.clone();
+        Tensor[] r = be.crossEntropyForward(logits, idx);
+        Tensor y = r[0], rowStats = r[1];
+        Tape.record(y, g -> new Tensor[] {be.crossEntropyBackward(g, logits, rowStats, idx)}, in(logits), rowStats);
+        return y;
+    }
+
     public static Tensor sumOfSquares(Tensor x) {
         Backend be = x.backend();
         Tensor y = be.sumOfSquares(x);

@@ -126,6 +126,18 @@ public interface Backend {
     /** Sum of squares of all elements, shape []. */
     Tensor sumOfSquares(Tensor x);
 
+    // ---- classification loss ----
+    /**
+     * Softmax cross-entropy of logits [N,K] against labels in [0, K): returns {mean negative
+     * log-likelihood [], row statistics [N,2]}. Row r's statistics are m = max z and
+     * ln Σ exp(z − m) (the sum in double); kept apart, not added, so that softmax = exp(z − m − ln s)
+     * loses no precision to a rounded log-sum-exp when the logits are large.
+     */
+    Tensor[] crossEntropyForward(Tensor logits, int[] labels);
+
+    /** Gradient w.r.t. the logits: gradOut·(softmax − onehot)/N, [N,K]; gradOut has shape []. */
+    Tensor crossEntropyBackward(Tensor gradOut, Tensor logits, Tensor rowStats, int[] labels);
+
     // ---- random numbers: counter-based, identical on every backend ----
     /** Standard normal values; element i depends only on (seed, offset + i). */
     Tensor randn(Shape shape, long seed, long offset);

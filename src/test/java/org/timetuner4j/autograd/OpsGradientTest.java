@@ -153,6 +153,11 @@ class OpsGradientTest {
         gc.check("sum of squares", t -> Ops.sumOfSquares(t[0]), new float[][] {rand(3, 4)}, shapes(new int[] {3, 4}), all(1));
     }
 
+    @Test void crossEntropy() {
+        int[] labels = {2, 0, 4, 4};
+        gc.check("cross-entropy [4,5]", t -> Ops.crossEntropy(t[0], labels), new float[][] {rand(4, 5)}, shapes(new int[] {4, 5}), all(1));
+    }
+
     @Test void gradCheckCatchesAWrongBackward() {
         // y = x², recorded with the wrong derivative x (instead of 2x): the check must fail.
         java.util.function.Function<org.timetuner4j.tensor.Tensor[], org.timetuner4j.tensor.Tensor> wrong = t -> {

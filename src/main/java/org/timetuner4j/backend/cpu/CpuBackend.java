@@ -2,6 +2,7 @@ package org.timetuner4j.backend.cpu;
 
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.Conv2dGeometry;
+import org.timetuner4j.backend.CrossEntropyArgs;
 import org.timetuner4j.backend.MemoryStats;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
@@ -396,6 +397,23 @@ public final class CpuBackend implements Backend {
         requireCpu(x);
         float[] v = data(x);
         return wrap(new float[] {(float) Parallel.sum(v.length, i -> (double) v[i] * v[i])}, Shape.scalar());
+    }
+
+    // ---- classification loss ----
+    @Override public Tensor[] crossEntropyForward(Tensor logits, int[] labels) {
+        requireCpu(logits);
+        CrossEntropyArgs.check(logits, labels);
+        float[] stats = alloc(2 * labels.length);
+        double loss = CpuCrossEntropy.forward(data(logits), labels, logits.dim(1), stats);
+        return new Tensor[] {wrap(new float[] {(float) loss}, Shape.scalar()), wrap(stats, Shape.of(labels.length, 2))};
+    }
+
+    @Override public Tensor crossEntropyBackward(Tensor gradOut, Tensor logits, Tensor rowStats, int[] labels) {
+        requireCpu(gradOut, logits, rowStats);
+        CrossEntropyArgs.check(logits, labels);
+        float[] gz = alloc(logits.numel());
+        CpuCrossEntropy.backward(gradOut.item(), data(logits), data(rowStats), labels, logits.dim(1), gz);
+        return wrap(gz, logits.shape());
     }
 
     // ---- random numbers ----

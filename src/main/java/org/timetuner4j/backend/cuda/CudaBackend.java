@@ -36,6 +36,7 @@ import jcuda.driver.JCudaDriver;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.Broadcast;
 import org.timetuner4j.backend.Conv2dGeometry;
+import org.timetuner4j.backend.CrossEntropyArgs;
 import org.timetuner4j.backend.MemoryStats;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Shape;
@@ -775,6 +776,33 @@ public final class CudaBackend implements Backend {
     @Override public Tensor sum(Tensor x) { return reduce(x, 0); }
 
     @Override public Tensor sumOfSquares(Tensor x) { return reduce(x, 1); }
+
+    // ---- classification loss ----
+    @Override public Tensor[] crossEntropyForward(Tensor logits, int[] labels) {
+        require(logits);
+        CrossEntropyArgs.check(logits, labels);
+        int n = logits.dim(0), k = logits.dim(1);
+        Tensor loss = alloc(Shape.scalar()), stats = alloc(Shape.of(n, 2));
+        CachingAllocator.Block<CUdeviceptr> idx = uploadInts(labels);
+        CachingAllocator.Block<CUdeviceptr> nll = scratch(8L * n);
+        launch(Kernel.CROSS_ENTROPY_ROWS, LaunchConfig.perRow(n), ptr(stats), nll.ptr(), ptr(logits), idx.ptr(), k);
+        launch(Kernel.CROSS_ENTROPY_MEAN, new Launch(1, 1, 1, LaunchConfig.THREADS), ptr(loss), nll.ptr(), n);
+        release(nll);
+        release(idx);
+        return new Tensor[] {loss, stats};
+    }
+
+    @Override public Tensor crossEntropyBackward(Tensor gradOut, Tensor logits, Tensor rowStats, int[] labels) {
+        require(gradOut, logits, rowStats);
+        CrossEntropyArgs.check(logits, labels);
+        int n = logits.dim(0), k = logits.dim(1);
+        Tensor gz = alloc(logits.shape());
+        CachingAllocator.Block<CUdeviceptr> idx = uploadInts(labels);
+        launch(Kernel.CROSS_ENTROPY_BWD, LaunchConfig.elementwise((long) n * k), ptr(gz), ptr(gradOut), ptr(logits),
+                ptr(rowStats), idx.ptr(), n, k);
+        release(idx);
+        return gz;
+    }
 
     // ---- random numbers ----
     @Override public Tensor randn(Shape shape, long seed, long offset) {

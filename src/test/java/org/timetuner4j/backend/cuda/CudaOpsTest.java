@@ -169,6 +169,12 @@ class CudaOpsTest {
                 return out(be.timestepEmbedding(t, dim), be.timestepEmbeddingBackward(g, t, dim));
             }));
         }
+        c.add(new Case("cross-entropy fwd/bwd, rows longer than a block", EXACT, be -> {
+            Tensor z = be.affine(rnd(be, 1, 5, 300), 4f, 0f), g = be.fromHost(new float[] {0.7f}, Shape.scalar());
+            int[] labels = {0, 299, 17, 256, 3};
+            Tensor[] f = be.crossEntropyForward(z, labels);
+            return out(f[0], f[1], be.crossEntropyBackward(g, z, f[1], labels));
+        }));
         c.add(new Case("sum / sumOfSquares", EXACT, be -> {
             Tensor x = be.affine(rnd(be, 1, 3, 100_003), 1f, 0.5f);
             return out(be.sum(x), be.sumOfSquares(x), be.sum(rnd(be, 2, 5)));
