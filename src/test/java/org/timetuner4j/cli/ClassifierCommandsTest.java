@@ -1,0 +1,128 @@
+package org.timetuner4j.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.timetuner4j.data.LabeledImages;
+import org.timetuner4j.io.Safetensors;
+import org.timetuner4j.io.TensorData;
+import org.timetuner4j.nn.DigitClassifier;
+import org.timetuner4j.testing.CliRun;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `classify` and `train-classifier` from the command line, and their one-line errors. */
+class ClassifierCommandsTest {
+    @TempDir Path tmp;
+    static final String CLASSIFIER = "weights/digit-classifier.safetensors", HELDOUT = "data/mnist-heldout.safetensors";
+
+    private static void assertError(Object[] r, String fragment) {
+        assertEquals(1, r[0], (String) r[1]);
+        String err = ((String) r[1]).strip();
+        assertFalse(err.contains("\n"), "one line: " + err);
+        assertTrue(err.startsWith("error: ") && err.contains(fragment), err);
+    }
+
+    /** The held-out digits of one class written as `sample --samples-out` writes samples, scaled by 1.5 (so some leave [-1, 1]). */
+    private Path samplesOfClass(int label) throws Exception {
+        LabeledImages d = LabeledImages.read(Path.of(HELDOUT));
+        List<Integer> idx = new ArrayList<>();
+        for (int i = 0; i < d.count(); i++) if (d.label(i) == label) idx.add(i);
+        float[] x = d.gather(idx.stream().mapToInt(Integer::intValue).toArray());
+        for (int i = 0; i < x.length; i++) x[i] *= 1.5f;
+        Path p = tmp.resolve("samples-" + label + ".safetensors");
+        Safetensors.write(p, Map.of("samples", TensorData.f32(x, idx.size(), 1, 28, 28)), Map.of(), "F32");
+        return p;
+    }
+
+    private static double number(String out, String label) {
+        Matcher m = Pattern.compile(Pattern.quote(label) + "\\s+([0-9.]+)").matcher(out);
+        assertTrue(m.find(), label + " in:\n" + out);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test void classifiesSamplesAgainstAnExpectedLabel() throws Exception {
+        Object[] r = CliRun.runCapturingStdout("classify", "--classifier", CLASSIFIER, "--input", samplesOfClass(7).toString(),
+                "--expect-label", "7", "--threads", "1");
+        assertEquals(0, r[0], (String) r[1]);
+        String out = (String) r[2];
+        assertTrue(out.startsWith("100 images"), out);
+        assertTrue(number(out, "accuracy (label 7)") >= 0.95, out);
+        assertTrue(number(out, "mean max-probability") > 0.5, out);
+        Matcher row = Pattern.compile("(?m)^\\s+7\\s+(\\d+)\\s").matcher(out);
+        assertTrue(row.find() && Integer.parseInt(row.group(1)) >= 95, out);
+    }
+
+    @Test void classifiesADataFileAgainstItsLabels() {
+        Object[] r = CliRun.runCapturingStdout("classify", "--classifier", CLASSIFIER, "--input", HELDOUT, "--threads", "1");
+        assertEquals(0, r[0], (String) r[1]);
+        assertTrue(number((String) r[2], "accuracy (the file's labels)") >= 0.98, (String) r[2]);
+    }
+
+    @Test void classifyMistakesEndInOneLine() throws Exception {
+        String samples = samplesOfClass(1).toString();
+        assertError(CliRun.run("classify", "--classifier", tmp.resolve("none.safetensors").toString(), "--input", samples),
+                "classifier file not found");
+        assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", tmp.resolve("none").toString()), "input file not found");
+        assertError(CliRun.run("classify", "--classifier", "src/test/resources/fixtures/unet-attn.safetensors", "--input", samples),
+                "not a digit classifier");
+        assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", samples, "--expect-label", "10"),
+                "--expect-label must be in 0..9");
+        Path big = tmp.resolve("big.safetensors");
+        Safetensors.write(big, Map.of("samples", TensorData.f32(new float[2 * 32 * 32], 2, 1, 32, 32)), Map.of(), "F32");
+        assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", big.toString()), "must be [N,1,28,28]");
+        Path other = tmp.resolve("other.safetensors");
+        Safetensors.write(other, Map.of("x_T", TensorData.f32(new float[4], 4)), Map.of(), "F32");
+        assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", other.toString()), "neither a 'samples' nor an 'images'");
+    }
+
+    /** 16 labelled 28×28 images of two constant classes. */
+    private Path tinyData(String name) throws Exception {
+        int n = 16;
+        float[] x = new float[n * 784], y = new float[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % 2;
+            java.util.Arrays.fill(x, i * 784, (i + 1) * 784, i % 2 == 0 ? -0.6f : 0.6f);
+        }
+        Path p = tmp.resolve(name);
+        Safetensors.write(p, Map.of("images", TensorData.f32(x, n, 1, 28, 28), "labels", TensorData.f32(y, n)), Map.of(), "F32");
+        return p;
+    }
+
+    @Test void trainsAndWritesAClassifierWithItsAccuracy() throws Exception {
+        Path data = tinyData("train.safetensors"), out = tmp.resolve("c.safetensors");
+        Object[] r = CliRun.runCapturingStdout("train-classifier", "--data", data.toString(), "--heldout", data.toString(),
+                "--out", out.toString(), "--epochs", "2", "--batch", "8", "--lr", "3e-3", "--seed", "4", "--threads", "1");
+        assertEquals(0, r[0], (String) r[1]);
+        assertTrue(((String) r[2]).contains("held-out accuracy 100.00% (16 images)"), (String) r[2]);
+        Map<String, String> md = DigitClassifier.metadata(out);
+        assertEquals("1.0000", md.get("heldout_accuracy"));
+        assertEquals("2", md.get("epochs"));
+        assertEquals("4", md.get("seed"));
+        assertEquals(DigitClassifier.ARCHITECTURE, md.get("architecture"));
+    }
+
+    @Test void trainClassifierMistakesEndInOneLine() throws Exception {
+        Path data = tinyData("d.safetensors");
+        String out = tmp.resolve("c.safetensors").toString();
+        assertError(CliRun.run("train-classifier", "--data", data.toString(), "--heldout", data.toString(), "--out", out, "--epochs", "0"),
+                "--epochs must be >= 1");
+        assertError(CliRun.run("train-classifier", "--data", tmp.resolve("no").toString(), "--heldout", data.toString(), "--out", out),
+                "data file not found");
+        assertError(CliRun.run("train-classifier", "--data", data.toString(), "--heldout", data.toString(), "--out", out, "--batch", "32"),
+                "--batch 32 is larger than the data");
+        Path small = tmp.resolve("small.safetensors");
+        Safetensors.write(small, Map.of("images", TensorData.f32(new float[4 * 64], 4, 1, 8, 8), "labels", TensorData.f32(new float[4], 4)),
+                Map.of(), "F32");
+        assertError(CliRun.run("train-classifier", "--data", small.toString(), "--heldout", data.toString(), "--out", out),
+                "takes [1, 28, 28] images");
+    }
+}
