@@ -62,6 +62,9 @@ final class TrainClassifierCommand implements Callable<Integer> {
         ClassifierSettings settings = new ClassifierSettings(epochs, batch, lr, seed, shift);
         LabeledImages train = LabeledImages.read(data), test = LabeledImages.read(heldout);
         if (!test.hasLabels()) throw new IllegalArgumentException(heldout + " has no labels");
+        if (!java.util.Arrays.equals(test.sampleShape(), new int[] {1, DigitClassifier.SIZE, DigitClassifier.SIZE}))
+            throw new IllegalArgumentException(heldout + ": the classifier takes [1, 28, 28] images, the held-out data has "
+                    + java.util.Arrays.toString(test.sampleShape()));
         Backend be = Devices.select(device);
         ClassifierTrainer trainer = new ClassifierTrainer(train, settings, be);
         int[] all = new int[test.count()];

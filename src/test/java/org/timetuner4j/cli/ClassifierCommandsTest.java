@@ -124,5 +124,8 @@ class ClassifierCommandsTest {
                 Map.of(), "F32");
         assertError(CliRun.run("train-classifier", "--data", small.toString(), "--heldout", data.toString(), "--out", out),
                 "takes [1, 28, 28] images");
+        // refused before any training, not after the first epoch
+        assertError(CliRun.run("train-classifier", "--data", data.toString(), "--heldout", small.toString(), "--out", out),
+                "the held-out data has [1, 8, 8]");
     }
 }
