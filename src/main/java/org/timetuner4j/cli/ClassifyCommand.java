@@ -59,8 +59,18 @@ final class ClassifyCommand implements Callable<Integer> {
         if (samples != null) {
             requireDigits(samples.shape(), "samples");
             images = samples.values().clone();
-            for (int i = 0; i < images.length; i++) images[i] = Math.max(-1f, Math.min(1f, images[i]));
             count = samples.dim(0);
+            int pixels = images.length / count, broken = 0;
+            for (int k = 0; k < count; k++) {
+                boolean nan = false;
+                for (int i = k * pixels; i < (k + 1) * pixels; i++) {
+                    nan |= Float.isNaN(images[i]);
+                    images[i] = Math.max(-1f, Math.min(1f, images[i]));
+                }
+                if (nan) broken++;
+            }
+            // a NaN has no class; counting it as one would hide a diverged sampler
+            if (broken > 0) throw new IllegalArgumentException(input + ": " + broken + " of " + count + " samples contain NaN");
         } else if (f.tensors().containsKey("images")) {
             LabeledImages d = LabeledImages.read(input);
             requireDigits(new int[] {d.count(), d.sampleShape()[0], d.sampleShape()[1], d.sampleShape()[2]}, "images");

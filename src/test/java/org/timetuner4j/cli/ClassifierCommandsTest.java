@@ -82,6 +82,11 @@ class ClassifierCommandsTest {
         Path other = tmp.resolve("other.safetensors");
         Safetensors.write(other, Map.of("x_T", TensorData.f32(new float[4], 4)), Map.of(), "F32");
         assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", other.toString()), "neither a 'samples' nor an 'images'");
+        float[] withNan = new float[3 * 784];
+        withNan[784 + 5] = Float.NaN;
+        Path nan = tmp.resolve("nan.safetensors");
+        Safetensors.write(nan, Map.of("samples", TensorData.f32(withNan, 3, 1, 28, 28)), Map.of(), "F32");
+        assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", nan.toString()), "1 of 3 samples contain NaN");
     }
 
     /** 16 labelled 28×28 images of two constant classes. */
