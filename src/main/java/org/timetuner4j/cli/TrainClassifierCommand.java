@@ -60,6 +60,7 @@ final class TrainClassifierCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         common.apply();
         ClassifierSettings settings = new ClassifierSettings(epochs, batch, lr, seed, shift);
+        OutputFiles.checkWritable(out, "--out");
         LabeledImages train = LabeledImages.read(data), test = LabeledImages.read(heldout);
         if (!test.hasLabels()) throw new IllegalArgumentException(heldout + " has no labels");
         if (!java.util.Arrays.equals(test.sampleShape(), new int[] {1, DigitClassifier.SIZE, DigitClassifier.SIZE}))

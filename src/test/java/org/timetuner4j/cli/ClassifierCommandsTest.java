@@ -7,6 +7,7 @@ import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.TensorData;
 import org.timetuner4j.nn.DigitClassifier;
 import org.timetuner4j.testing.CliRun;
+import org.timetuner4j.testing.RawSafetensors;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,16 +90,17 @@ class ClassifierCommandsTest {
         assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", nan.toString()), "1 of 3 samples contain NaN");
     }
 
-    /** 16 labelled 28×28 images of two constant classes. */
+    /** 16 labelled 28×28 U8 images of two constant classes. */
     private Path tinyData(String name) throws Exception {
         int n = 16;
-        float[] x = new float[n * 784], y = new float[n];
+        int[] x = new int[n * 784], y = new int[n];
         for (int i = 0; i < n; i++) {
             y[i] = i % 2;
-            java.util.Arrays.fill(x, i * 784, (i + 1) * 784, i % 2 == 0 ? -0.6f : 0.6f);
+            java.util.Arrays.fill(x, i * 784, (i + 1) * 784, i % 2 == 0 ? 40 : 220);
         }
         Path p = tmp.resolve(name);
-        Safetensors.write(p, Map.of("images", TensorData.f32(x, n, 1, 28, 28), "labels", TensorData.f32(y, n)), Map.of(), "F32");
+        new RawSafetensors().add("images", "U8", new int[] {n, 1, 28, 28}, RawSafetensors.u8(x))
+                .add("labels", "U8", new int[] {n}, RawSafetensors.u8(y)).write(p);
         return p;
     }
 
@@ -122,11 +124,14 @@ class ClassifierCommandsTest {
                 "--epochs must be >= 1");
         assertError(CliRun.run("train-classifier", "--data", tmp.resolve("no").toString(), "--heldout", data.toString(), "--out", out),
                 "data file not found");
+        // checked before training, not when the trained weights are written
+        assertError(CliRun.run("train-classifier", "--data", data.toString(), "--heldout", data.toString(), "--out", tmp.toString()),
+                "is a directory, not a file");
         assertError(CliRun.run("train-classifier", "--data", data.toString(), "--heldout", data.toString(), "--out", out, "--batch", "32"),
                 "--batch 32 is larger than the data");
         Path small = tmp.resolve("small.safetensors");
-        Safetensors.write(small, Map.of("images", TensorData.f32(new float[4 * 64], 4, 1, 8, 8), "labels", TensorData.f32(new float[4], 4)),
-                Map.of(), "F32");
+        new RawSafetensors().add("images", "F32", new int[] {4, 1, 8, 8}, RawSafetensors.f32(new float[4 * 64]))
+                .add("labels", "U8", new int[] {4}, RawSafetensors.u8(0, 1, 0, 1)).write(small);
         assertError(CliRun.run("train-classifier", "--data", small.toString(), "--heldout", data.toString(), "--out", out),
                 "takes [1, 28, 28] images");
         // refused before any training, not after the first epoch
