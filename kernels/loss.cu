@@ -1,8 +1,10 @@
-// Softmax cross-entropy of logits [N,K] against integer labels (checked on the host), in the
-// CPU backend's order: per row m = max z, s = Σ exp(z − m) in double, nll = m + ln s − z_label.
+// Softmax cross-entropy of logits [N,K] against integer labels (checked on the host): per row
+// m = max z, s = Σ expf(z − m) accumulated in double, nll = m + ln s − z_label. Per-element work
+// is float (expf, products), like the other kernels; the CPU backend takes its exponentials in
+// double, so the two agree to float rounding, not bit for bit.
 #include "common.cuh"
 
-// One block per row: stats[2r] = m, stats[2r+1] = ln s, and the row's nll[r] in double.
+// One block per row: stats[2r] = m, stats[2r+1] = ln s, and the row's nll[r] (double sums only).
 extern "C" __global__ void cross_entropy_rows(float* stats, double* nll, const float* z, const int* labels, int k) {
     __shared__ double sh[THREADS];
     __shared__ float shm[THREADS];
@@ -12,13 +14,13 @@ extern "C" __global__ void cross_entropy_rows(float* stats, double* nll, const f
     for (int j = threadIdx.x; j < k; j += THREADS) m = fmaxf(m, row[j]);
     m = block_max(m, shm);
     double s = 0;
-    for (int j = threadIdx.x; j < k; j += THREADS) s += exp((double)row[j] - (double)m);
+    for (int j = threadIdx.x; j < k; j += THREADS) s += expf(__fsub_rn(row[j], m));
     s = block_sum(s, sh);
     if (threadIdx.x == 0) {
-        double logSum = log(s);
+        float logSum = logf((float)s);
         stats[2 * r] = m;
-        stats[2 * r + 1] = (float)logSum;
-        nll[r] = (double)m + logSum - (double)row[labels[r]];
+        stats[2 * r + 1] = logSum;
+        nll[r] = ((double)m + (double)logSum) - (double)row[labels[r]];
     }
 }
 
@@ -31,13 +33,13 @@ extern "C" __global__ void cross_entropy_mean(float* out, const double* nll, int
     if (threadIdx.x == 0) out[0] = (float)(s / n);
 }
 
-// gz = g[0]·(exp(z − m − ln s) − onehot)/n, in double.
+// gz = (g[0]/n)·(expf(z − m − ln s) − onehot), in float.
 extern "C" __global__ void cross_entropy_bwd(float* gz, const float* g, const float* z, const float* stats, const int* labels,
                                              int n, int k) {
-    double scale = (double)g[0] / n;
+    float scale = __fdiv_rn(g[0], (float)n);
     GRID_STRIDE(i, (long long)n * k) {
         int j = (int)(i % k), r = (int)(i / k);
-        double p = exp(((double)z[i] - (double)stats[2 * r]) - (double)stats[2 * r + 1]);
-        gz[i] = (float)(scale * (j == labels[r] ? p - 1.0 : p));
+        float p = expf(__fsub_rn(__fsub_rn(z[i], stats[2 * r]), stats[2 * r + 1]));
+        gz[i] = __fmul_rn(scale, j == labels[r] ? __fsub_rn(p, 1.f) : p);
     }
 }

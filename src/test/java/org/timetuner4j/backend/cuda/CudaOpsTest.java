@@ -169,7 +169,7 @@ class CudaOpsTest {
                 return out(be.timestepEmbedding(t, dim), be.timestepEmbeddingBackward(g, t, dim));
             }));
         }
-        c.add(new Case("cross-entropy fwd/bwd, rows longer than a block", EXACT, be -> {
+        c.add(new Case("cross-entropy fwd/bwd, rows longer than a block", FP32, be -> {
             Tensor z = be.affine(rnd(be, 1, 5, 300), 4f, 0f), g = be.fromHost(new float[] {0.7f}, Shape.scalar());
             int[] labels = {0, 299, 17, 256, 3};
             Tensor[] f = be.crossEntropyForward(z, labels);
