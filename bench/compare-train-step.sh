@@ -12,7 +12,7 @@ BATCH="${BATCH:-64}"
 PY="${PYTHON:-/usr/bin/python3}"
 OUT=bench/out
 mkdir -p "$OUT"
-mvn -q -B -Pbench -Dmaven.test.skip=true package
+[[ -n "${SKIP_BUILD:-}" ]] || mvn -q -B -Pbench -Dmaven.test.skip=true package
 for r in $(seq 1 "$ROUNDS"); do
   java -jar target/benchmarks.jar TrainStepBenchmark -p batch="$BATCH" -p threads="$THREADS" \
     -rf json -rff "$OUT/jmh-train-step-$r.json" > "$OUT/jmh-train-step-$r.txt"
