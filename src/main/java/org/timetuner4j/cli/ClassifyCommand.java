@@ -25,8 +25,8 @@ import java.util.concurrent.Callable;
 final class ClassifyCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
 
-    @Option(names = "--classifier", required = true, paramLabel = "C.safetensors",
-            description = "Classifier file, e.g. weights/digit-classifier.safetensors.")
+    @Option(names = "--classifier", paramLabel = "C.safetensors",
+            description = "Classifier file (default: the shipped " + ShippedModel.CLASSIFIER + ").")
     Path classifier;
 
     @Option(names = "--input", required = true, paramLabel = "IN.safetensors", description = "Images to classify.")
@@ -48,6 +48,7 @@ final class ClassifyCommand implements Callable<Integer> {
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         if (!Files.isRegularFile(input)) throw new java.io.IOException("input file not found: " + input);
         Backend be = Devices.select(device);
+        if (classifier == null) classifier = ShippedModel.require(ShippedModel.CLASSIFIER, "--classifier", "--classifier C.safetensors");
         DigitClassifier net = DigitClassifier.load(classifier, be);
         String accuracyNote = DigitClassifier.metadata(classifier).get("heldout_accuracy");
 

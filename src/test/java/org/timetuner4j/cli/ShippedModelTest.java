@@ -34,6 +34,20 @@ class ShippedModelTest {
         assertTrue(Files.size(png) > 0);
     }
 
+    @Test void classifyWithoutClassifierUsesTheShippedOne() {
+        Path repo = Path.of("").toAbsolutePath();  // the shipped classifier is committed
+        try (SavedProperty p = SavedProperty.set("timetuner.home", repo.toString())) {
+            Object[] r = CliRun.runCapturingStdout("classify", "--input", repo.resolve("data/mnist-heldout.safetensors").toString());
+            assertEquals(0, r[0], (String) r[1]);
+            assertTrue(((String) r[2] + r[1]).contains("digit-classifier.safetensors"), (String) r[2]);
+        }
+        try (SavedProperty p = SavedProperty.set("timetuner.home", home.toString())) {
+            Object[] r = CliRun.run("classify", "--input", repo.resolve("data/mnist-heldout.safetensors").toString());
+            assertEquals(1, r[0]);
+            assertTrue(((String) r[1]).strip().startsWith("error: no --classifier given"), (String) r[1]);
+        }
+    }
+
     @Test void aMissingShippedModelIsOneLine() {
         try (SavedProperty p = SavedProperty.set("timetuner.home", home.toString())) {
             Object[] r = CliRun.run("sample", "--nfe", "2", "--device", "cpu", "--out", home.resolve("x.png").toString());
