@@ -13,7 +13,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.timetuner4j.backend.cpu.Parallel;
-import org.timetuner4j.data.LabeledImages;
+import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.nn.UNetConfig;
 import org.timetuner4j.train.DiffusionTrainer;
 import org.timetuner4j.train.TrainSettings;
@@ -55,7 +55,7 @@ public class TrainStepBenchmark {
         float[] x = new float[n * d];
         SplittableRandom r = new SplittableRandom(1);
         for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
-        LabeledImages data = new LabeledImages(x, null, n, new int[] {cfg.inChannels(), cfg.resolution(), cfg.resolution()});
+        ImageSet data = new ImageSet(x, n, new int[] {cfg.inChannels(), cfg.resolution(), cfg.resolution()}, null);
         trainer = DiffusionTrainer.start(cfg, data, new TrainSettings(batch, 1e-3, 0, 1.0, 0.999, 0, 0), org.timetuner4j.backend.cpu.CpuBackend.INSTANCE);
     }
 

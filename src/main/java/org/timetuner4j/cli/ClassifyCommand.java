@@ -1,7 +1,7 @@
 package org.timetuner4j.cli;
 
 import org.timetuner4j.backend.Backend;
-import org.timetuner4j.data.LabeledImages;
+import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.eval.DigitJudge;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.SafetensorsFile;
@@ -73,13 +73,13 @@ final class ClassifyCommand implements Callable<Integer> {
             // a NaN has no class; counting it as one would hide a diverged sampler
             if (broken > 0) throw new IllegalArgumentException(input + ": " + broken + " of " + count + " samples contain NaN");
         } else if (f.tensors().containsKey("images")) {
-            LabeledImages d = LabeledImages.read(input);
-            requireDigits(new int[] {d.count(), d.sampleShape()[0], d.sampleShape()[1], d.sampleShape()[2]}, "images");
-            int[] all = new int[d.count()];
+            ImageSet d = ImageSet.read(input);
+            requireDigits(new int[] {d.size(), d.sampleShape()[0], d.sampleShape()[1], d.sampleShape()[2]}, "images");
+            int[] all = new int[d.size()];
             for (int i = 0; i < all.length; i++) all[i] = i;
             images = d.gather(all);
             labels = d.labels(all);
-            count = d.count();
+            count = d.size();
         } else {
             throw new IllegalArgumentException(input + " has neither a 'samples' nor an 'images' tensor");
         }

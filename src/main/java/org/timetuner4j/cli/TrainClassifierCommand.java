@@ -5,7 +5,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.timetuner4j.backend.Backend;
-import org.timetuner4j.data.LabeledImages;
+import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.eval.DigitJudge;
 import org.timetuner4j.nn.DigitClassifier;
 import org.timetuner4j.train.ClassifierSettings;
@@ -61,19 +61,19 @@ final class TrainClassifierCommand implements Callable<Integer> {
         common.apply();
         ClassifierSettings settings = new ClassifierSettings(epochs, batch, lr, seed, shift);
         OutputFiles.checkWritable(out, "--out");
-        LabeledImages train = LabeledImages.read(data), test = LabeledImages.read(heldout);
+        ImageSet train = ImageSet.read(data), test = ImageSet.read(heldout);
         if (!test.hasLabels()) throw new IllegalArgumentException(heldout + " has no labels");
         if (!java.util.Arrays.equals(test.sampleShape(), new int[] {1, DigitClassifier.SIZE, DigitClassifier.SIZE}))
             throw new IllegalArgumentException(heldout + ": the classifier takes [1, 28, 28] images, the held-out data has "
                     + java.util.Arrays.toString(test.sampleShape()));
         Backend be = Devices.select(device);
         ClassifierTrainer trainer = new ClassifierTrainer(train, settings, be);
-        int[] all = new int[test.count()];
+        int[] all = new int[test.size()];
         for (int i = 0; i < all.length; i++) all[i] = i;
         float[] testImages = test.gather(all);
         int[] testLabels = test.labels(all);
         System.err.printf(Locale.ROOT, "training %s: %,d parameters, %d images, %d steps per epoch, %d epochs%n",
-                out.getFileName(), trainer.classifier().parameterCount(), train.count(), trainer.stepsPerEpoch(), epochs);
+                out.getFileName(), trainer.classifier().parameterCount(), train.size(), trainer.stepsPerEpoch(), epochs);
         long t0 = System.nanoTime();
         double accuracy = Double.NaN;
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(trainer.totalSteps())
@@ -90,7 +90,7 @@ final class TrainClassifierCommand implements Callable<Integer> {
                 bar.setExtraMessage(String.format(Locale.ROOT, "epoch %d  loss %.4f  train acc %.2f%%",
                         (trainer.step() - 1) / trainer.stepsPerEpoch() + 1, loss / seen, 100.0 * correct / seen));
                 if (trainer.step() % trainer.stepsPerEpoch() == 0) {
-                    accuracy = new DigitJudge(trainer.classifier(), 250).judge(testImages, test.count()).accuracy(testLabels);
+                    accuracy = new DigitJudge(trainer.classifier(), 250).judge(testImages, test.size()).accuracy(testLabels);
                     bar.setExtraMessage(String.format(Locale.ROOT, "epoch %d  loss %.4f  train acc %.2f%%  held-out acc %.2f%%",
                             trainer.step() / trainer.stepsPerEpoch(), loss / seen, 100.0 * correct / seen, 100 * accuracy));
                     System.err.printf(Locale.ROOT, "%nepoch %d: train loss %.4f, train accuracy %.2f%%, held-out accuracy %.2f%%%n",
@@ -103,18 +103,18 @@ final class TrainClassifierCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, String> md = new LinkedHashMap<>();
         md.put("heldout_accuracy", String.format(Locale.ROOT, "%.4f", accuracy));
-        md.put("heldout_images", Integer.toString(test.count()));
+        md.put("heldout_images", Integer.toString(test.size()));
         md.put("epochs", Integer.toString(epochs));
         md.put("batch", Integer.toString(batch));
         md.put("lr", Double.toString(lr));
         md.put("shift", Integer.toString(shift));
         md.put("seed", Long.toString(seed));
-        md.put("train_images", Integer.toString(train.count()));
+        md.put("train_images", Integer.toString(train.size()));
         md.put("data", data.getFileName().toString());
         md.put("training_seconds", String.format(Locale.ROOT, "%.1f", seconds));
         trainer.classifier().save(out, md);
         System.out.printf(Locale.ROOT, "held-out accuracy %.2f%% (%d images); wrote %s in %.0f s%n",
-                100 * accuracy, test.count(), out, seconds);
+                100 * accuracy, test.size(), out, seconds);
         return 0;
     }
 }

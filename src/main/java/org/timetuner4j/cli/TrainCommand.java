@@ -5,7 +5,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.timetuner4j.backend.Backend;
-import org.timetuner4j.data.LabeledImages;
+import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.nn.UNetConfig;
 import org.timetuner4j.train.DiffusionTrainer;
 import org.timetuner4j.train.TrainCheckpoint;
@@ -92,7 +92,7 @@ final class TrainCommand implements Callable<Integer> {
         OutputFiles.checkWritable(TrainingRun.checkpointOf(out), "--out's checkpoint");
         Backend be = Devices.select(device);
         TrainSettings settings = new TrainSettings(batch, lr, warmup, clip, ema, labelDropout, seed);
-        LabeledImages images = LabeledImages.read(data);
+        ImageSet images = ImageSet.read(data);
         Path ckptPath = TrainingRun.checkpointOf(out);
         DiffusionTrainer trainer;
         double prior = 0;
@@ -108,7 +108,7 @@ final class TrainCommand implements Callable<Integer> {
             trainer = DiffusionTrainer.start(readConfig(config == null ? DIGITS_CONFIG : config), images, settings, be);
         }
         System.err.printf(Locale.ROOT, "training %s: %,d parameters, %d images, %d steps per epoch, from step %d to %d%n",
-                out.getFileName(), trainer.config().parameterCount(), images.count(), trainer.stepsPerEpoch(), trainer.step(), steps);
+                out.getFileName(), trainer.config().parameterCount(), images.size(), trainer.stepsPerEpoch(), trainer.step(), steps);
         TrainingRun run = new TrainingRun(trainer, out, previewEvery, checkpointMinutes * 60, prior);
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(steps)
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))

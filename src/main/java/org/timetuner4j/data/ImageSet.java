@@ -34,6 +34,32 @@ public final class ImageSet implements DataSet {
 
     @Override public int[] labels() { return labels == null ? null : labels.clone(); }
 
+    /** Reads a {@code .safetensors} data file (see {@link SafetensorsImages}). */
+    public static ImageSet read(java.nio.file.Path path) throws java.io.IOException {
+        if (!java.nio.file.Files.isRegularFile(path)) throw new java.io.IOException("data file not found: " + path);
+        return SafetensorsImages.read(path);
+    }
+
+    public boolean hasLabels() { return labels != null; }
+
+    /** Number of classes (largest label + 1), 0 without labels. */
+    public int numClasses() {
+        if (labels == null) return 0;
+        int max = -1;
+        for (int l : labels) max = Math.max(max, l);
+        return max + 1;
+    }
+
+    public int label(int index) { return labels[index]; }
+
+    /** The labels at {@code indices} (null without labels). */
+    public int[] labels(int[] indices) {
+        if (labels == null) return null;
+        int[] out = new int[indices.length];
+        for (int k = 0; k < indices.length; k++) out[k] = labels[indices[k]];
+        return out;
+    }
+
     @Override public Tensor images(Backend be, int[] indices) {
         return be.fromHost(gather(indices), Shape.of(indices.length, shape[0], shape[1], shape[2]));
     }

@@ -3,7 +3,7 @@ package org.timetuner4j.train;
 import org.timetuner4j.autograd.Ops;
 import org.timetuner4j.autograd.Tape;
 import org.timetuner4j.backend.Backend;
-import org.timetuner4j.data.LabeledImages;
+import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.nn.DigitClassifier;
 import org.timetuner4j.nn.Parameter;
 import org.timetuner4j.tensor.Scope;
@@ -26,7 +26,7 @@ public final class ClassifierTrainer {
     public record StepResult(double loss, int correct, int batch) {}
 
     private final DigitClassifier net;
-    private final LabeledImages data;
+    private final ImageSet data;
     private final ClassifierSettings settings;
     private final Backend backend;
     private final List<Parameter> params;
@@ -35,7 +35,7 @@ public final class ClassifierTrainer {
     private final ParameterAdam adam;
     private long step;
 
-    public ClassifierTrainer(LabeledImages data, ClassifierSettings settings, Backend backend) {
+    public ClassifierTrainer(ImageSet data, ClassifierSettings settings, Backend backend) {
         int[] s = data.sampleShape();
         if (s[0] != 1 || s[1] != DigitClassifier.SIZE || s[2] != DigitClassifier.SIZE)
             throw new IllegalArgumentException("the digit classifier takes [1, 28, 28] images, the data has " + Arrays.toString(s));
@@ -43,8 +43,8 @@ public final class ClassifierTrainer {
         if (data.numClasses() > DigitClassifier.CLASSES)
             throw new IllegalArgumentException("the data has labels up to " + (data.numClasses() - 1) + " but the classifier has "
                     + DigitClassifier.CLASSES + " classes");
-        if (data.count() < settings.batch())
-            throw new IllegalArgumentException("--batch " + settings.batch() + " is larger than the data (" + data.count() + " images)");
+        if (data.size() < settings.batch())
+            throw new IllegalArgumentException("--batch " + settings.batch() + " is larger than the data (" + data.size() + " images)");
         this.data = data;
         this.settings = settings;
         this.backend = backend;
@@ -64,7 +64,7 @@ public final class ClassifierTrainer {
     public long step() { return step; }
 
     /** Steps per pass over the data; the last, short batch of an epoch is dropped. */
-    public int stepsPerEpoch() { return data.count() / settings.batch(); }
+    public int stepsPerEpoch() { return data.size() / settings.batch(); }
 
     public long totalSteps() { return (long) stepsPerEpoch() * settings.epochs(); }
 
@@ -120,7 +120,7 @@ public final class ClassifierTrainer {
         int perEpoch = stepsPerEpoch();
         long epoch = s / perEpoch;
         int within = (int) (s % perEpoch);
-        int n = data.count(), b = settings.batch();
+        int n = data.size(), b = settings.batch();
         int[] perm = new int[n];
         for (int i = 0; i < n; i++) perm[i] = i;
         SplittableRandom r = new SplittableRandom(Seeds.mix(settings.seed(), 1, epoch));

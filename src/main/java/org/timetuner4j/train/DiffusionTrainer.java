@@ -3,7 +3,7 @@ package org.timetuner4j.train;
 import org.timetuner4j.autograd.Ops;
 import org.timetuner4j.autograd.Tape;
 import org.timetuner4j.backend.Backend;
-import org.timetuner4j.data.LabeledImages;
+import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.nn.Parameter;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.nn.UNetConfig;
@@ -31,7 +31,7 @@ public final class DiffusionTrainer {
     private static final double BETA_START = 1e-4, BETA_END = 0.02;
 
     private final UNet unet;
-    private final LabeledImages data;
+    private final ImageSet data;
     private final TrainSettings settings;
     private final Backend backend;
     private final List<Parameter> params;
@@ -42,7 +42,7 @@ public final class DiffusionTrainer {
     private final List<Float> losses;
     private long step;
 
-    private DiffusionTrainer(UNet unet, LabeledImages data, TrainSettings settings, Backend backend,
+    private DiffusionTrainer(UNet unet, ImageSet data, TrainSettings settings, Backend backend,
                              float[] weights, float[] ema, ParameterAdam adam, long step, List<Float> losses) {
         this.unet = unet;
         this.data = data;
@@ -70,7 +70,7 @@ public final class DiffusionTrainer {
     }
 
     /** A new run: weights initialised from the seed, EMA equal to them, Adam at rest. */
-    public static DiffusionTrainer start(UNetConfig config, LabeledImages data, TrainSettings settings, Backend backend) {
+    public static DiffusionTrainer start(UNetConfig config, ImageSet data, TrainSettings settings, Backend backend) {
         UNet unet = new UNet(backend, config);
         unet.initialize(settings.seed());
         float[] w = flatten(unet);
@@ -78,7 +78,7 @@ public final class DiffusionTrainer {
     }
 
     /** Continues from a checkpoint made with the same settings. */
-    public static DiffusionTrainer resume(TrainCheckpoint ckpt, LabeledImages data, TrainSettings settings, Backend backend) {
+    public static DiffusionTrainer resume(TrainCheckpoint ckpt, ImageSet data, TrainSettings settings, Backend backend) {
         if (!ckpt.settings().equals(settings))
             throw new IllegalArgumentException("--resume: the checkpoint was made with other settings: " + ckpt.settings().toJson()
                     + " (now " + settings.toJson() + ")");
@@ -87,7 +87,7 @@ public final class DiffusionTrainer {
                 new ParameterAdam(ckpt.adamM(), ckpt.adamV(), ckpt.step()), ckpt.step(), new ArrayList<>(ckpt.losses()));
     }
 
-    private static void checkData(UNetConfig c, LabeledImages data) {
+    private static void checkData(UNetConfig c, ImageSet data) {
         int[] s = data.sampleShape();
         if (s[0] != c.inChannels() || s[1] != c.resolution() || s[2] != c.resolution())
             throw new IllegalArgumentException("the data's images are " + java.util.Arrays.toString(s) + " but the network takes ["
@@ -135,7 +135,7 @@ public final class DiffusionTrainer {
 
     /** Steps per pass over the data; a last, short batch of an epoch is dropped. */
     public int stepsPerEpoch() {
-        return Math.max(1, data.count() / settings.batch());
+        return Math.max(1, data.size() / settings.batch());
     }
 
     /** Runs one training step and returns its loss. */
@@ -207,7 +207,7 @@ public final class DiffusionTrainer {
         int perEpoch = stepsPerEpoch();
         long epoch = s / perEpoch;
         int within = (int) (s % perEpoch);
-        int n = data.count(), b = settings.batch();
+        int n = data.size(), b = settings.batch();
         int[] perm = new int[n];
         for (int i = 0; i < n; i++) perm[i] = i;
         SplittableRandom r = new SplittableRandom(Seeds.mix(settings.seed(), 1, epoch));

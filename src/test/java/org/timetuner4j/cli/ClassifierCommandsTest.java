@@ -2,7 +2,7 @@ package org.timetuner4j.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.timetuner4j.data.LabeledImages;
+import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.TensorData;
 import org.timetuner4j.nn.DigitClassifier;
@@ -34,9 +34,9 @@ class ClassifierCommandsTest {
 
     /** The held-out digits of one class written as `sample --samples-out` writes samples, scaled by 1.5 (so some leave [-1, 1]). */
     private Path samplesOfClass(int label) throws Exception {
-        LabeledImages d = LabeledImages.read(Path.of(HELDOUT));
+        ImageSet d = ImageSet.read(Path.of(HELDOUT));
         List<Integer> idx = new ArrayList<>();
-        for (int i = 0; i < d.count(); i++) if (d.label(i) == label) idx.add(i);
+        for (int i = 0; i < d.size(); i++) if (d.label(i) == label) idx.add(i);
         float[] x = d.gather(idx.stream().mapToInt(Integer::intValue).toArray());
         for (int i = 0; i < x.length; i++) x[i] *= 1.5f;
         Path p = tmp.resolve("samples-" + label + ".safetensors");

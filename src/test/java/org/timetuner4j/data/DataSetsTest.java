@@ -89,8 +89,8 @@ class DataSetsTest {
         assertArrayEquals(expected, v, 1e-7f);
 
         // the trainer's view of the same file comes from the same reader
-        LabeledImages l = LabeledImages.read(f);
-        assertEquals(3, l.count());
+        ImageSet l = ImageSet.read(f);
+        assertEquals(3, l.size());
         assertEquals(8, l.numClasses());
         assertArrayEquals(new int[] {3, 7, 0}, l.labels(new int[] {2, 0, 1}));
         assertArrayEquals(expected, l.gather(new int[] {2, 0, 1}), 1e-7f);

@@ -2,7 +2,7 @@ package org.timetuner4j.eval;
 
 import org.junit.jupiter.api.Test;
 import org.timetuner4j.backend.cpu.CpuBackend;
-import org.timetuner4j.data.LabeledImages;
+import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.nn.DigitClassifier;
 
 import java.nio.file.Path;
@@ -17,11 +17,11 @@ class ShippedClassifierTest {
 
     @Test void classifiesTheHeldOutDigitsAsItsCardSays() throws Exception {
         DigitClassifier net = DigitClassifier.load(CLASSIFIER, CpuBackend.INSTANCE);
-        LabeledImages d = LabeledImages.read(HELDOUT);
-        int[] all = new int[d.count()];
+        ImageSet d = ImageSet.read(HELDOUT);
+        int[] all = new int[d.size()];
         for (int i = 0; i < all.length; i++) all[i] = i;
         DigitJudge judge = new DigitJudge(net, 200);
-        DigitJudge.Judgement j = judge.judge(d.gather(all), d.count());
+        DigitJudge.Judgement j = judge.judge(d.gather(all), d.size());
         double accuracy = j.accuracy(d.labels(all));
         System.out.printf("shipped classifier: held-out accuracy %.4f, mean max-probability %.4f%n", accuracy, j.meanConfidence());
         assertTrue(accuracy >= 0.98, "held-out accuracy " + accuracy);

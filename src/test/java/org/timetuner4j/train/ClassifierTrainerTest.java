@@ -2,7 +2,7 @@ package org.timetuner4j.train;
 
 import org.junit.jupiter.api.Test;
 import org.timetuner4j.backend.cpu.CpuBackend;
-import org.timetuner4j.data.LabeledImages;
+import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.eval.DigitJudge;
 import org.timetuner4j.nn.Parameter;
 
@@ -23,7 +23,7 @@ class ClassifierTrainerTest {
     private static final int PIXELS = 28 * 28;
 
     /** Class 0: every pixel −0.5; class 1: every pixel +0.5 (with a little noise). */
-    static LabeledImages twoConstantClasses(int n) {
+    static ImageSet twoConstantClasses(int n) {
         float[] x = new float[n * PIXELS];
         int[] y = new int[n];
         SplittableRandom r = new SplittableRandom(3);
@@ -31,11 +31,11 @@ class ClassifierTrainerTest {
             y[i] = i % 2;
             for (int p = 0; p < PIXELS; p++) x[i * PIXELS + p] = (y[i] == 0 ? -0.5f : 0.5f) + (float) (0.1 * (r.nextDouble() - 0.5));
         }
-        return new LabeledImages(x, y, n, new int[] {1, 28, 28});
+        return new ImageSet(x, n, new int[] {1, 28, 28}, y);
     }
 
     @Test void learnsATwoClassProblem() {
-        LabeledImages d = twoConstantClasses(32);
+        ImageSet d = twoConstantClasses(32);
         ClassifierTrainer t = new ClassifierTrainer(d, new ClassifierSettings(3, 8, 3e-3, 1, 0), CpuBackend.INSTANCE);
         assertEquals(12, t.totalSteps());
         List<Double> losses = new ArrayList<>();
@@ -44,19 +44,19 @@ class ClassifierTrainerTest {
         double first = losses.get(0), last = losses.get(losses.size() - 1);
         assertTrue(first > 1.0, "an untrained 10-way classifier is near ln 10, got " + first);
         assertTrue(last < 0.1 * first, "loss fell from " + first + " to " + last);
-        int[] all = new int[d.count()];
+        int[] all = new int[d.size()];
         for (int i = 0; i < all.length; i++) all[i] = i;
-        assertEquals(1.0, new DigitJudge(t.classifier(), 16).judge(d.gather(all), d.count()).accuracy(d.labels(all)));
+        assertEquals(1.0, new DigitJudge(t.classifier(), 16).judge(d.gather(all), d.size()).accuracy(d.labels(all)));
     }
 
     @Test void aSeedDeterminesTheRun() {
-        LabeledImages d = twoConstantClasses(24);
+        ImageSet d = twoConstantClasses(24);
         float[] a = run(d, 5), b = run(d, 5), c = run(d, 6);
         assertArrayEquals(a, b);
         assertFalse(Arrays.equals(a, c));
     }
 
-    private static float[] run(LabeledImages d, long seed) {
+    private static float[] run(ImageSet d, long seed) {
         ClassifierTrainer t = new ClassifierTrainer(d, new ClassifierSettings(1, 8, 1e-3, seed, 2), CpuBackend.INSTANCE);
         while (t.step() < t.totalSteps()) t.trainStep();
         List<Float> all = new ArrayList<>();
@@ -108,12 +108,12 @@ class ClassifierTrainerTest {
     }
 
     @Test void refusesDataItCannotTrainOn() {
-        LabeledImages unlabeled = new LabeledImages(new float[2 * PIXELS], null, 2, new int[] {1, 28, 28});
+        ImageSet unlabeled = new ImageSet(new float[2 * PIXELS], 2, new int[] {1, 28, 28}, null);
         ClassifierSettings s = new ClassifierSettings(1, 2, 1e-3, 0, 0);
         assertThrows(IllegalArgumentException.class, () -> new ClassifierTrainer(unlabeled, s, CpuBackend.INSTANCE));
-        LabeledImages small = new LabeledImages(new float[2 * 64], new int[] {0, 1}, 2, new int[] {1, 8, 8});
+        ImageSet small = new ImageSet(new float[2 * 64], 2, new int[] {1, 8, 8}, new int[] {0, 1});
         assertThrows(IllegalArgumentException.class, () -> new ClassifierTrainer(small, s, CpuBackend.INSTANCE));
-        LabeledImages eleven = new LabeledImages(new float[2 * PIXELS], new int[] {0, 10}, 2, new int[] {1, 28, 28});
+        ImageSet eleven = new ImageSet(new float[2 * PIXELS], 2, new int[] {1, 28, 28}, new int[] {0, 10});
         assertThrows(IllegalArgumentException.class, () -> new ClassifierTrainer(eleven, s, CpuBackend.INSTANCE));
         assertThrows(IllegalArgumentException.class, () -> new ClassifierTrainer(twoConstantClasses(4),
                 new ClassifierSettings(1, 8, 1e-3, 0, 0), CpuBackend.INSTANCE));

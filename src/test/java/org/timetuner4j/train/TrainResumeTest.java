@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.backend.cpu.Parallel;
-import org.timetuner4j.data.LabeledImages;
+import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.nn.UNetConfig;
 
 import java.nio.file.Path;
@@ -24,19 +24,19 @@ class TrainResumeTest {
 
     static final UNetConfig TINY = new UNetConfig(32, 1, new int[] {1, 2}, 1, new int[] {4}, 0.1, 1, 8, true, 3);
 
-    static LabeledImages data(int n) {
+    static ImageSet data(int n) {
         float[] x = new float[n * 64];
         int[] y = new int[n];
         java.util.SplittableRandom r = new java.util.SplittableRandom(5);
         for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
         for (int i = 0; i < n; i++) y[i] = i % 3;
-        return new LabeledImages(x, y, n, new int[] {1, 8, 8});
+        return new ImageSet(x, n, new int[] {1, 8, 8}, y);
     }
 
     static final TrainSettings SETTINGS = new TrainSettings(8, 2e-3, 3, 0.5, 0.9, 0.3, 11);
 
     @Test void resumedRunIsBitIdentical() throws Exception {
-        LabeledImages d = data(36);  // 4 full batches per epoch, 4 images dropped: 7 steps cross an epoch
+        ImageSet d = data(36);  // 4 full batches per epoch, 4 images dropped: 7 steps cross an epoch
         int threads = Parallel.threads();
         try {
             Parallel.setThreads(2);
@@ -71,7 +71,7 @@ class TrainResumeTest {
     }
 
     @Test void resumeWithOtherSettingsIsRefused() throws Exception {
-        LabeledImages d = data(16);
+        ImageSet d = data(16);
         DiffusionTrainer t = DiffusionTrainer.start(TINY, d, SETTINGS, CpuBackend.INSTANCE);
         TrainSettings other = new TrainSettings(8, 1e-3, 3, 0.5, 0.9, 0.3, 11);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -80,7 +80,7 @@ class TrainResumeTest {
     }
 
     @Test void everyEpochVisitsEachFullBatchImageOnceInANewOrder() {
-        LabeledImages d = data(36);
+        ImageSet d = data(36);
         DiffusionTrainer t = DiffusionTrainer.start(TINY, d, SETTINGS, CpuBackend.INSTANCE);
         assertEquals(4, t.stepsPerEpoch());
         int[] epoch0 = new int[32], epoch1 = new int[32];
