@@ -64,7 +64,7 @@ public final class ClassifierTrainer {
     public long step() { return step; }
 
     /** Steps per pass over the data; the last, short batch of an epoch is dropped. */
-    public int stepsPerEpoch() { return data.size() / settings.batch(); }
+    public int stepsPerEpoch() { return EpochOrder.stepsPerEpoch(data.size(), settings.batch()); }
 
     public long totalSteps() { return (long) stepsPerEpoch() * settings.epochs(); }
 
@@ -115,21 +115,8 @@ public final class ClassifierTrainer {
         return correct;
     }
 
-    /** The data indices of step s: batch (s mod E) of epoch s / E, each epoch a fresh permutation. */
+    /** The data indices of step s (see {@link EpochOrder}). */
     int[] batchIndices(long s) {
-        int perEpoch = stepsPerEpoch();
-        long epoch = s / perEpoch;
-        int within = (int) (s % perEpoch);
-        int n = data.size(), b = settings.batch();
-        int[] perm = new int[n];
-        for (int i = 0; i < n; i++) perm[i] = i;
-        SplittableRandom r = new SplittableRandom(Seeds.mix(settings.seed(), 1, epoch));
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
-        return Arrays.copyOfRange(perm, within * b, within * b + b);
+        return EpochOrder.batchIndices(data.size(), settings.batch(), settings.seed(), s);
     }
 }

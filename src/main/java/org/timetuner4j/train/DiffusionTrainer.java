@@ -135,7 +135,7 @@ public final class DiffusionTrainer {
 
     /** Steps per pass over the data; a last, short batch of an epoch is dropped. */
     public int stepsPerEpoch() {
-        return Math.max(1, data.size() / settings.batch());
+        return EpochOrder.stepsPerEpoch(data.size(), settings.batch());
     }
 
     /** Runs one training step and returns its loss. */
@@ -202,24 +202,9 @@ public final class DiffusionTrainer {
         }
     }
 
-    /** The data indices of step s: batch (s mod E) of epoch s / E, each epoch a fresh permutation. */
+    /** The data indices of step s (see {@link EpochOrder}). */
     int[] batchIndices(long s) {
-        int perEpoch = stepsPerEpoch();
-        long epoch = s / perEpoch;
-        int within = (int) (s % perEpoch);
-        int n = data.size(), b = settings.batch();
-        int[] perm = new int[n];
-        for (int i = 0; i < n; i++) perm[i] = i;
-        SplittableRandom r = new SplittableRandom(Seeds.mix(settings.seed(), 1, epoch));
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
-        int[] idx = new int[b];
-        for (int k = 0; k < b; k++) idx[k] = perm[(within * b + k) % n];
-        return idx;
+        return EpochOrder.batchIndices(data.size(), settings.batch(), settings.seed(), s);
     }
 
     /** A network holding the EMA weights (what the run ships), in inference mode. */
