@@ -8,6 +8,7 @@ import org.timetuner4j.backend.Backend;
 import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.nn.UNetConfig;
 import org.timetuner4j.train.DiffusionTrainer;
+import org.timetuner4j.train.RunLock;
 import org.timetuner4j.train.TrainCheckpoint;
 import org.timetuner4j.train.TrainSettings;
 import org.timetuner4j.train.TrainingRun;
@@ -93,39 +94,41 @@ final class TrainCommand implements Callable<Integer> {
         Backend be = Devices.select(device);
         TrainSettings settings = new TrainSettings(batch, lr, warmup, clip, ema, labelDropout, seed);
         ImageSet images = ImageSet.read(data);
-        Path ckptPath = TrainingRun.checkpointOf(out);
-        DiffusionTrainer trainer;
-        double prior = 0;
-        if (resume) {
-            TrainCheckpoint ckpt = TrainCheckpoint.read(ckptPath);
-            if (config != null && !readConfig(config).equals(ckpt.config()))
-                throw new IllegalArgumentException("--resume: --config differs from the checkpoint's " + ckpt.config().toJson());
-            trainer = DiffusionTrainer.resume(ckpt, images, settings, be);
-            prior = ckpt.trainingSeconds();
-        } else {
-            if (Files.exists(ckptPath))
-                throw new IllegalArgumentException(ckptPath + " exists: continue it with --resume, or delete it to start over");
-            trainer = DiffusionTrainer.start(readConfig(config == null ? DIGITS_CONFIG : config), images, settings, be);
-        }
-        System.err.printf(Locale.ROOT, "training %s: %,d parameters, %d images, %d steps per epoch, from step %d to %d%n",
-                out.getFileName(), trainer.config().parameterCount(), images.size(), trainer.stepsPerEpoch(), trainer.step(), steps);
-        TrainingRun run = new TrainingRun(trainer, out, previewEvery, checkpointMinutes * 60, prior);
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(steps)
-                .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .startsFrom(trainer.step(), java.time.Duration.ZERO).setUpdateIntervalMillis(500).build()) {
-            run.run(steps, new TrainingRun.Listener() {
-                @Override public void step(long step, long total, double loss, double imagesPerSecond) {
-                    bar.stepTo(step);
-                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f  %.1f img/s", loss, imagesPerSecond));
-                }
+        try (RunLock lock = RunLock.acquire(out)) {
+            Path ckptPath = TrainingRun.checkpointOf(out);
+            DiffusionTrainer trainer;
+            double prior = 0;
+            if (resume) {
+                TrainCheckpoint ckpt = TrainCheckpoint.read(ckptPath);
+                if (config != null && !readConfig(config).equals(ckpt.config()))
+                    throw new IllegalArgumentException("--resume: --config differs from the checkpoint's " + ckpt.config().toJson());
+                trainer = DiffusionTrainer.resume(ckpt, images, settings, be);
+                prior = ckpt.trainingSeconds();
+            } else {
+                if (Files.exists(ckptPath))
+                    throw new IllegalArgumentException(ckptPath + " exists: continue it with --resume, or delete it to start over");
+                trainer = DiffusionTrainer.start(readConfig(config == null ? DIGITS_CONFIG : config), images, settings, be);
+            }
+            System.err.printf(Locale.ROOT, "training %s: %,d parameters, %d images, %d steps per epoch, from step %d to %d%n",
+                    out.getFileName(), trainer.config().parameterCount(), images.size(), trainer.stepsPerEpoch(), trainer.step(), steps);
+            TrainingRun run = new TrainingRun(trainer, out, previewEvery, checkpointMinutes * 60, prior);
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(steps)
+                    .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
+                    .startsFrom(trainer.step(), java.time.Duration.ZERO).setUpdateIntervalMillis(500).build()) {
+                run.run(steps, new TrainingRun.Listener() {
+                    @Override public void step(long step, long total, double loss, double imagesPerSecond) {
+                        bar.stepTo(step);
+                        bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f  %.1f img/s", loss, imagesPerSecond));
+                    }
 
-                @Override public void wrote(String what) {
-                    // shown with the bar's next frame; the full list is in the progress folder
-                    bar.setExtraMessage("wrote " + Path.of(what.split(" ")[0]).getFileName());
-                }
-            });
+                    @Override public void wrote(String what) {
+                        // shown with the bar's next frame; the full list is in the progress folder
+                        bar.setExtraMessage("wrote " + Path.of(what.split(" ")[0]).getFileName());
+                    }
+                });
+            }
+            System.err.println("wrote " + out + ", " + ckptPath + " and " + run.progressDir());
         }
-        System.err.println("wrote " + out + ", " + ckptPath + " and " + run.progressDir());
         return 0;
     }
 

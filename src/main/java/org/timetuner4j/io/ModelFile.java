@@ -37,6 +37,11 @@ public final class ModelFile {
         Map<String, int[]> shapes = new LinkedHashMap<>();
         file.tensors().forEach((k, v) -> shapes.put(k, v.shape()));
 
+        if (!shapes.containsKey("conv_in.weight")) {
+            String held = String.join(", ", shapes.keySet().stream().limit(4).toList()) + (shapes.size() > 4 ? ", …" : "");
+            throw new IllegalArgumentException(path + " is not a model file: it holds no UNet weights (conv_in.weight), but "
+                    + (shapes.isEmpty() ? "no tensors" : held));
+        }
         String configJson = file.metadata().get("config");
         UNetConfig config;
         boolean inferred = configJson == null;

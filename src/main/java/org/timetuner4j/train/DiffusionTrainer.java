@@ -65,7 +65,7 @@ public final class DiffusionTrainer {
             sqrtAlphaBar[n] = Math.sqrt(ab);
             sqrtOneMinusAlphaBar[n] = Math.sqrt(1 - ab);
         }
-        checkData(unet.config(), data);
+        checkData(unet.config(), data, settings.batch());
         upload();
     }
 
@@ -87,7 +87,10 @@ public final class DiffusionTrainer {
                 new ParameterAdam(ckpt.adamM(), ckpt.adamV(), ckpt.step()), ckpt.step(), new ArrayList<>(ckpt.losses()));
     }
 
-    private static void checkData(UNetConfig c, ImageSet data) {
+    private static void checkData(UNetConfig c, ImageSet data, int batch) {
+        if (data.size() < batch)
+            throw new IllegalArgumentException("--batch " + batch + " is larger than the data set (" + data.size()
+                    + " images); batches are always full, so use --batch " + data.size() + " or less");
         int[] s = data.sampleShape();
         if (s[0] != c.inChannels() || s[1] != c.resolution() || s[2] != c.resolution())
             throw new IllegalArgumentException("the data's images are " + java.util.Arrays.toString(s) + " but the network takes ["

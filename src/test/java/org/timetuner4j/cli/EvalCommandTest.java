@@ -105,7 +105,7 @@ class EvalCommandTest {
         Path bad = tmp.resolve("bad.safetensors");
         Safetensors.write(bad, Map.of("foo", TensorData.f32(new float[] {1}, 1)), Map.of(), "F32");
         assertOneLineError(run("eval", "--model", bad.toString(), "--input", FIX.resolve("unet-attn-io.safetensors").toString(),
-                "--output", tmp.resolve("o").toString()), "not a ddim-layout UNet");
+                "--output", tmp.resolve("o").toString()), "is not a model file: it holds no UNet weights");
         Path garbage = tmp.resolve("garbage.safetensors");
         java.nio.file.Files.write(garbage, new byte[] {1, 2, 3});
         assertOneLineError(run("eval", "--model", garbage.toString(), "--input", FIX.resolve("unet-attn-io.safetensors").toString(),

@@ -48,6 +48,13 @@ class ShippedModelTest {
         }
     }
 
+    @Test void aDataFileGivenAsModelIsNamedAsSuch() {
+        Object[] r = CliRun.run("sample", "--model", "data/mnist-heldout.safetensors", "--device", "cpu", "--out", home.resolve("d.png").toString());
+        assertEquals(1, r[0]);
+        String err = ((String) r[1]).strip();
+        assertTrue(err.startsWith("error: ") && err.contains("is not a model file") && err.contains("images"), err);
+    }
+
     @Test void aMissingShippedModelIsOneLine() {
         try (SavedProperty p = SavedProperty.set("timetuner.home", home.toString())) {
             Object[] r = CliRun.run("sample", "--nfe", "2", "--device", "cpu", "--out", home.resolve("x.png").toString());
