@@ -112,8 +112,8 @@ public final class Safetensors {
             lenBuf.flip();
             long n = lenBuf.getLong();
             if (n < 0 || n > MAX_HEADER_BYTES) {
-                throw fail(file, "header length " + Long.toUnsignedString(n) + " exceeds the limit of "
-                        + MAX_HEADER_BYTES + " bytes (not a safetensors file?)");
+                throw fail(file, "not a safetensors file: its first 8 bytes give a header length of "
+                        + Long.toUnsignedString(n) + " bytes, over the limit of " + MAX_HEADER_BYTES);
             }
             if (n > size - 8) {
                 throw fail(file, "header length " + n + " exceeds the " + (size - 8)

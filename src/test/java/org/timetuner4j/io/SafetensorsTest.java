@@ -414,6 +414,8 @@ class SafetensorsTest {
         bad(file(-1L, h, f32(1, 2)), "18446744073709551615", "limit");
         bad(file(Long.MIN_VALUE, h, f32(1, 2)), "limit");
         bad(file(100_000_001L, h, f32(1, 2)), "100000001", "limit");
+        // a PNG's signature read as a header length
+        bad(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13, 'I', 'H', 'D', 'R'}, "not a safetensors file", "limit");
         bad(file(99_999_999L, h, f32(1, 2)), "exceeds", "truncated");
         bad(file(h.length + 9, h, f32(1, 2)), "exceeds");
         bad(file(0, h, f32(1, 2)), "too short");
