@@ -12,7 +12,7 @@ import java.util.Map;
  * A layer or a container of layers. Parameters and children are registered under the names
  * the ddim checkpoints use, so {@link #namedParameters()} yields exactly the state-dict keys.
  */
-public abstract class Module {
+public abstract class Module implements AutoCloseable {
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     protected final Backend backend;
@@ -60,6 +60,11 @@ public abstract class Module {
     public boolean isTraining() { return training; }
 
     public Backend backend() { return backend; }
+
+    /** Frees every parameter's value; the module is not used afterwards. */
+    @Override public void close() {
+        namedParameters().values().forEach(p -> p.value().close());
+    }
 
     public long parameterCount() {
         long n = 0;

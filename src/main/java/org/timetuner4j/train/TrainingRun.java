@@ -73,7 +73,9 @@ public final class TrainingRun {
             }
             if (previewEvery > 0 && (trainer.step() % previewEvery == 0 || last)) {
                 Path png = progressDir.resolve(String.format("step-%06d.png", trainer.step()));
-                PreviewGrid.write(trainer.emaNetwork(), png);
+                try (UNet ema = trainer.emaNetwork()) {
+                    PreviewGrid.write(ema, png);
+                }
                 if (listener != null) listener.wrote(png.toString());
             }
         }
@@ -82,9 +84,10 @@ public final class TrainingRun {
     /** Writes the checkpoint, the EMA model file and the loss chart. */
     public void save(Listener listener) throws IOException {
         trainer.snapshot(trainingSeconds).write(checkpoint);
-        UNet ema = trainer.emaNetwork();
         Path tmp = model.resolveSibling(model.getFileName() + ".tmp");
-        ModelFile.save(tmp, ema, ModelInfo.ddpmDefaults(trainer.config()), "F32");
+        try (UNet ema = trainer.emaNetwork()) {
+            ModelFile.save(tmp, ema, ModelInfo.ddpmDefaults(trainer.config()), "F32");
+        }
         Files.move(tmp, model, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         LossChart.write(trainer.losses(), progressDir.resolve("loss.png"));
         if (listener != null) listener.wrote(checkpoint + " (step " + trainer.step() + "), " + model);

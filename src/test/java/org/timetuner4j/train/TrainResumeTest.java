@@ -70,6 +70,15 @@ class TrainResumeTest {
         }
     }
 
+    @Test void theEmaNetworkFreesItsWeightsWhenClosed() {
+        DiffusionTrainer t = DiffusionTrainer.start(TINY, data(16), SETTINGS, CpuBackend.INSTANCE);
+        long before = CpuBackend.INSTANCE.memory().liveTensors();
+        try (org.timetuner4j.nn.UNet ema = t.emaNetwork()) {
+            assertTrue(CpuBackend.INSTANCE.memory().liveTensors() > before);
+        }
+        assertEquals(before, CpuBackend.INSTANCE.memory().liveTensors());
+    }
+
     @Test void resumeWithOtherSettingsIsRefused() throws Exception {
         ImageSet d = data(16);
         DiffusionTrainer t = DiffusionTrainer.start(TINY, d, SETTINGS, CpuBackend.INSTANCE);
