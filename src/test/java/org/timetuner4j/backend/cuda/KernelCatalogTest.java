@@ -22,7 +22,7 @@ class KernelCatalogTest {
     private static final Pattern ENTRY = Pattern.compile("\\.entry\\s+(\\w+)\\s*\\(");
 
     private static Set<String> entries(String module) {
-        String ptx = new String(CudaBackend.ptx("/kernels/" + module + ".ptx"), StandardCharsets.US_ASCII);
+        String ptx = new String(KernelModules.ptx("/kernels/" + module + ".ptx"), StandardCharsets.US_ASCII);
         Set<String> names = new TreeSet<>();
         Matcher m = ENTRY.matcher(ptx);
         while (m.find()) names.add(m.group(1));
@@ -41,7 +41,7 @@ class KernelCatalogTest {
     @ParameterizedTest
     @EnumSource(Kernel.class)
     void ptxIsLoadableTextForCudaTwelveDrivers(Kernel k) {
-        byte[] ptx = CudaBackend.ptx(k.resource());
+        byte[] ptx = KernelModules.ptx(k.resource());
         assertEquals(0, ptx[ptx.length - 1], "cuModuleLoadData needs a trailing zero byte");
         String text = new String(ptx, 0, ptx.length - 1, StandardCharsets.US_ASCII);
         assertTrue(text.contains("\n.version 8.0\n"), "PTX ISA 8.0 (CUDA 12.0 drivers JIT it)");

@@ -39,7 +39,7 @@ class KernelPrecisionTest {
         Set<String> modules = Stream.of(Kernel.values()).map(k -> k.module).collect(Collectors.toSet());
         Map<String, Integer> out = new TreeMap<>();
         for (String module : modules) {
-            String ptx = new String(CudaBackend.ptx("/kernels/" + module + ".ptx"), StandardCharsets.US_ASCII);
+            String ptx = new String(KernelModules.ptx("/kernels/" + module + ".ptx"), StandardCharsets.US_ASCII);
             Matcher entries = ENTRY.matcher(ptx);
             int start = -1;
             String name = null;
