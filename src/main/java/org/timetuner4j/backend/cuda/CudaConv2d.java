@@ -41,7 +41,7 @@ final class CudaConv2d {
         Dims d = dims(x.shape(), w.shape(), g);
         Tensor out = cuda.alloc(Shape.of(d.n(), d.co(), d.ho(), d.wo()));
         if (cudnn != null && cudnn.forward(cuda.ptr(out), cuda.ptr(x), cuda.ptr(w), cuda.ptr(b), x.shape(), w.shape(), g)) return out;
-        d.appendTo(cuda.kernel(Kernel.CONV_FWD, LaunchConfig.tiles(d.co(), (long) d.n() * d.ho() * d.wo(), 1))
+        d.appendTo(cuda.kernel(Kernel.CONV2D_FWD, LaunchConfig.tiles(d.co(), (long) d.n() * d.ho() * d.wo(), 1))
                 .ptr(out).ptr(x).ptr(w).ptr(b)).launch();
         return out;
     }
@@ -52,7 +52,7 @@ final class CudaConv2d {
         Tensor gx = cuda.alloc(inputShape);
         if (cudnn != null && cudnn.backwardData(cuda.ptr(gx), cuda.ptr(gradOut), cuda.ptr(w), inputShape, gradOut.shape(), w.shape(), g))
             return gx;
-        d.appendTo(cuda.kernel(Kernel.CONV_BWD_INPUT, LaunchConfig.tiles(d.ci(), (long) d.n() * d.h() * d.w(), 1))
+        d.appendTo(cuda.kernel(Kernel.CONV2D_BWD_INPUT, LaunchConfig.tiles(d.ci(), (long) d.n() * d.h() * d.w(), 1))
                 .ptr(gx).ptr(gradOut).ptr(w)).launch();
         return gx;
     }
@@ -68,11 +68,11 @@ final class CudaConv2d {
         LaunchConfig.Split split = LaunchConfig.weightGradSplit(d.co(), k, positions, multiprocessors);
         Launch tiles = LaunchConfig.tiles(d.co(), k, split.splits());
         if (split.splits() == 1) {
-            d.appendTo(cuda.kernel(Kernel.CONV_BWD_WEIGHT, tiles).ptr(gw).ptr(x).ptr(gradOut).i32(split.chunk())).launch();
+            d.appendTo(cuda.kernel(Kernel.CONV2D_BWD_WEIGHT, tiles).ptr(gw).ptr(x).ptr(gradOut).i32(split.chunk())).launch();
         } else {
             CachingAllocator.Block<CUdeviceptr> part = cuda.scratch(4L * split.splits() * weightShape.numel());
-            d.appendTo(cuda.kernel(Kernel.CONV_BWD_WEIGHT, tiles).ptr(part.ptr()).ptr(x).ptr(gradOut).i32(split.chunk())).launch();
-            cuda.kernel(Kernel.CONV_BWD_WEIGHT_SUM, LaunchConfig.elementwise(weightShape.numel())).ptr(gw).ptr(part.ptr())
+            d.appendTo(cuda.kernel(Kernel.CONV2D_BWD_WEIGHT, tiles).ptr(part.ptr()).ptr(x).ptr(gradOut).i32(split.chunk())).launch();
+            cuda.kernel(Kernel.CONV2D_BWD_WEIGHT_SUM, LaunchConfig.elementwise(weightShape.numel())).ptr(gw).ptr(part.ptr())
                     .i32(split.splits()).i32(weightShape.numel()).launch();
             cuda.release(part);
         }
@@ -84,7 +84,7 @@ final class CudaConv2d {
         CudaContext.requireRank(gradOut, 4, "conv2d output gradient");
         Shape s = gradOut.shape();
         Tensor gb = cuda.alloc(Shape.of(s.dim(1)));
-        cuda.kernel(Kernel.CONV_BWD_BIAS, LaunchConfig.perRow(s.dim(1))).ptr(gb).ptr(gradOut)
+        cuda.kernel(Kernel.CONV2D_BWD_BIAS, LaunchConfig.perRow(s.dim(1))).ptr(gb).ptr(gradOut)
                 .i32(s.dim(0)).i32(s.dim(1)).i32(s.dim(2) * s.dim(3)).launch();
         return gb;
     }

@@ -40,7 +40,7 @@ final class CudaElementwise {
         cuda.require(x, y);
         if (!x.shape().equals(y.shape())) throw new IllegalArgumentException("axpby shapes differ: " + x.shape() + " vs " + y.shape());
         Tensor o = cuda.alloc(x.shape());
-        cuda.kernel(Kernel.AXPBY, LaunchConfig.elementwise(x.numel())).ptr(o).f32(alpha).ptr(x).f32(beta)
+        cuda.kernel(Kernel.AXPBY_F32, LaunchConfig.elementwise(x.numel())).ptr(o).f32(alpha).ptr(x).f32(beta)
                 .ptr(y).i32(x.numel()).launch();
         return o;
     }
@@ -48,7 +48,7 @@ final class CudaElementwise {
     Tensor affine(Tensor x, float s, float c) {
         cuda.require(x);
         Tensor o = cuda.alloc(x.shape());
-        cuda.kernel(Kernel.AFFINE, LaunchConfig.elementwise(x.numel())).ptr(o).ptr(x).f32(s).f32(c)
+        cuda.kernel(Kernel.AFFINE_F32, LaunchConfig.elementwise(x.numel())).ptr(o).ptr(x).f32(s).f32(c)
                 .i32(x.numel()).launch();
         return o;
     }
@@ -57,7 +57,7 @@ final class CudaElementwise {
         cuda.require(acc, g);
         if (!acc.shape().equals(g.shape())) throw new IllegalArgumentException("addInPlace shapes differ: " + acc.shape() + " vs " + g.shape());
         cuda.enter();
-        cuda.kernel(Kernel.ADD_INPLACE, LaunchConfig.elementwise(acc.numel())).ptr(acc).ptr(g)
+        cuda.kernel(Kernel.ADD_INPLACE_F32, LaunchConfig.elementwise(acc.numel())).ptr(acc).ptr(g)
                 .i32(acc.numel()).launch();
     }
 

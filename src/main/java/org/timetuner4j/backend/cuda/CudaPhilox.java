@@ -39,7 +39,7 @@ final class CudaPhilox {
     Tensor dropoutMask(Shape shape, float p, long seed, long offset) {
         Tensor out = cuda.alloc(shape);
         float keep = 1f / (1f - p);
-        cuda.kernel(Kernel.PHILOX_DROPOUT, LaunchConfig.elementwise(shape.numel())).ptr(out).i32(shape.numel()).f32(p).f32(keep)
+        cuda.kernel(Kernel.PHILOX_DROPOUT_MASK, LaunchConfig.elementwise(shape.numel())).ptr(out).i32(shape.numel()).f32(p).f32(keep)
                 .i64(seed).i64(offset).launch();
         return out;
     }

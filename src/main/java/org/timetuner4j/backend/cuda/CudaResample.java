@@ -41,7 +41,7 @@ final class CudaResample {
         cuda.require(x);
         Shape s = x.shape();
         Tensor out = cuda.alloc(Shape.of(s.dim(0), s.dim(1), 2 * s.dim(2), 2 * s.dim(3)));
-        cuda.kernel(Kernel.UPSAMPLE_FWD, LaunchConfig.elementwise(out.numel())).ptr(out).ptr(x)
+        cuda.kernel(Kernel.UPSAMPLE_NEAREST2X_FWD, LaunchConfig.elementwise(out.numel())).ptr(out).ptr(x)
                 .i32(s.dim(0) * s.dim(1)).i32(s.dim(2)).i32(s.dim(3)).launch();
         return out;
     }
@@ -51,7 +51,7 @@ final class CudaResample {
         Shape s = gradOut.shape();
         int h = s.dim(2) / 2, w = s.dim(3) / 2;
         Tensor out = cuda.alloc(Shape.of(s.dim(0), s.dim(1), h, w));
-        cuda.kernel(Kernel.UPSAMPLE_BWD, LaunchConfig.elementwise(out.numel())).ptr(out).ptr(gradOut)
+        cuda.kernel(Kernel.UPSAMPLE_NEAREST2X_BWD, LaunchConfig.elementwise(out.numel())).ptr(out).ptr(gradOut)
                 .i32(s.dim(0) * s.dim(1)).i32(h).i32(w).launch();
         return out;
     }
@@ -60,7 +60,7 @@ final class CudaResample {
         cuda.require(x);
         Shape s = x.shape();
         Tensor out = cuda.alloc(Shape.of(s.dim(0), s.dim(1), s.dim(2) / 2, s.dim(3) / 2));
-        cuda.kernel(Kernel.AVG_POOL_FWD, LaunchConfig.elementwise(out.numel())).ptr(out).ptr(x)
+        cuda.kernel(Kernel.AVG_POOL2X2_FWD, LaunchConfig.elementwise(out.numel())).ptr(out).ptr(x)
                 .i32(s.dim(0) * s.dim(1)).i32(s.dim(2)).i32(s.dim(3)).launch();
         return out;
     }
@@ -68,7 +68,7 @@ final class CudaResample {
     Tensor avgPool2x2Backward(Tensor gradOut, Shape inputShape) {
         cuda.require(gradOut);
         Tensor out = cuda.alloc(inputShape);
-        cuda.kernel(Kernel.AVG_POOL_BWD, LaunchConfig.elementwise(out.numel())).ptr(out).ptr(gradOut)
+        cuda.kernel(Kernel.AVG_POOL2X2_BWD, LaunchConfig.elementwise(out.numel())).ptr(out).ptr(gradOut)
                 .i32(inputShape.dim(0) * inputShape.dim(1)).i32(inputShape.dim(2)).i32(inputShape.dim(3)).launch();
         return out;
     }

@@ -37,7 +37,7 @@ final class CudaTimestepEmbedding {
             if (out.numel() > 0) cuda.zeroWords(cuda.ptr(out), out.numel());
             return out;
         }
-        cuda.kernel(Kernel.TIME_EMBEDDING_FWD, LaunchConfig.elementwise((long) t.numel() * (dim / 2))).ptr(out).ptr(t)
+        cuda.kernel(Kernel.TIMESTEP_EMBEDDING_FWD, LaunchConfig.elementwise((long) t.numel() * (dim / 2))).ptr(out).ptr(t)
                 .ptr(frequencies(dim)).i32(t.numel()).i32(dim).launch();
         return out;
     }
@@ -46,7 +46,7 @@ final class CudaTimestepEmbedding {
         cuda.require(gradOut, t);
         if (dim / 2 == 0) return cuda.zeros(t.shape());
         Tensor gt = cuda.alloc(t.shape());
-        cuda.kernel(Kernel.TIME_EMBEDDING_BWD, LaunchConfig.perRow(t.numel())).ptr(gt).ptr(gradOut).ptr(t).ptr(frequencies(dim))
+        cuda.kernel(Kernel.TIMESTEP_EMBEDDING_BWD, LaunchConfig.perRow(t.numel())).ptr(gt).ptr(gradOut).ptr(t).ptr(frequencies(dim))
                 .i32(dim).launch();
         return gt;
     }
