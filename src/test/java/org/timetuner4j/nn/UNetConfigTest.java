@@ -4,6 +4,10 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.SafetensorsFile;
+import org.timetuner4j.io.UNetConfigJson;
+import org.timetuner4j.io.layout.DdimConfigInference;
+import org.timetuner4j.io.layout.DdimLayout;
+import org.timetuner4j.io.layout.DdimShapeCheck;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -54,11 +58,11 @@ class UNetConfigTest {
         };
         for (Object[] c : cases) {
             UNetConfig cfg = ((UNetConfig) c[0]).validate();
-            Map<String, int[]> shapes = cfg.expectedShapes();
+            Map<String, int[]> shapes = DdimLayout.expectedShapes(cfg);
             assertEquals(c[1], shapes.size(), cfg.toString());
             assertEquals(c[2], count(shapes), cfg.toString());
-            assertEquals(c[2], cfg.parameterCount());
-            assertTrue(UNetConfig.checkShapes(cfg, shapes).isEmpty());
+            assertEquals(c[2], DdimLayout.parameterCount(cfg));
+            assertTrue(DdimShapeCheck.problems(cfg, shapes).isEmpty());
         }
     }
 
@@ -74,13 +78,13 @@ class UNetConfigTest {
         }
         assertEquals(328, expected.size());
         List<String> actual = new ArrayList<>();
-        UNetConfig.cifar10().expectedShapes().forEach((k, v) -> actual.add(k + " " + Arrays.toString(v)));
+        DdimLayout.expectedShapes(UNetConfig.cifar10()).forEach((k, v) -> actual.add(k + " " + Arrays.toString(v)));
         assertEquals(expected, actual);
     }
 
     @Test
     void selectedCifar10ShapesFromAppendixA() {
-        LinkedHashMap<String, int[]> s = UNetConfig.cifar10().expectedShapes();
+        LinkedHashMap<String, int[]> s = DdimLayout.expectedShapes(UNetConfig.cifar10());
         List<String> keys = new ArrayList<>(s.keySet());
         assertEquals("temb.dense.0.weight", keys.get(0));
         assertArrayEquals(new int[] {512, 128}, s.get("temb.dense.0.weight"));
@@ -130,7 +134,7 @@ class UNetConfigTest {
     @Test
     void resampWithoutConvHasNoResampleKeys() {
         UNetConfig c = new UNetConfig(32, 1, new int[] {1, 2}, 1, new int[] {8}, 0, 1, 16, false).validate();
-        Map<String, int[]> s = c.expectedShapes();
+        Map<String, int[]> s = DdimLayout.expectedShapes(c);
         assertTrue(s.keySet().stream().noneMatch(k -> k.contains("sample")));
         assertTrue(s.containsKey("up.1.attn.1.q.weight"));     // level 1 is 8x8
         assertFalse(s.containsKey("up.0.attn.0.q.weight"));
@@ -142,10 +146,10 @@ class UNetConfigTest {
     void jsonRoundTrip() {
         for (UNetConfig c : List.of(UNetConfig.cifar10(), UNetConfig.celeba64(), UNetConfig.lsun256(),
                 new UNetConfig(64, 6, new int[] {2, 1}, 3, new int[] {}, 0.25, 3, 8, false))) {
-            String json = c.toJson();
-            assertEquals(c, UNetConfig.fromJson(json), json);
+            String json = UNetConfigJson.toJson(c);
+            assertEquals(c, UNetConfigJson.fromJson(json), json);
         }
-        String j = UNetConfig.cifar10().toJson();
+        String j = UNetConfigJson.toJson(UNetConfig.cifar10());
         assertTrue(j.contains("\"ch_mult\":[1,2,2,2]"), j);
         assertTrue(j.contains("\"attn_resolutions\":[16]"), j);
         for (String k : List.of("ch", "out_ch", "num_res_blocks", "dropout", "in_channels", "resolution", "resamp_with_conv")) {
@@ -155,18 +159,18 @@ class UNetConfigTest {
 
     @Test
     void fromJsonDefaultsAndSynonyms() {
-        UNetConfig c = UNetConfig.fromJson("{\"ch\":128,\"ch_mult\":[1,2,2,2],\"num_res_blocks\":2,"
+        UNetConfig c = UNetConfigJson.fromJson("{\"ch\":128,\"ch_mult\":[1,2,2,2],\"num_res_blocks\":2,"
                 + "\"attn_resolutions\":[16],\"channels\":3,\"image_size\":32}");
         assertEquals(withDropout(UNetConfig.cifar10(), 0.0), c);
         assertEquals(3, c.outCh());
         assertTrue(c.resampWithConv());
         // attn_resolutions may be omitted, or a single number; integral floats are accepted.
-        UNetConfig d = UNetConfig.fromJson("{\"ch\":128.0,\"ch_mult\":[1,2],\"num_res_blocks\":1,"
+        UNetConfig d = UNetConfigJson.fromJson("{\"ch\":128.0,\"ch_mult\":[1,2],\"num_res_blocks\":1,"
                 + "\"in_channels\":1,\"resolution\":8,\"out_ch\":2,\"attn_resolutions\":4,\"resamp_with_conv\":false}");
         assertArrayEquals(new int[] {4}, d.attnResolutions());
         assertEquals(2, d.outCh());
         assertFalse(d.resampWithConv());
-        UNetConfig e = UNetConfig.fromJson("{\"ch\":32,\"ch_mult\":[1],\"num_res_blocks\":1,\"in_channels\":1,\"resolution\":5}");
+        UNetConfig e = UNetConfigJson.fromJson("{\"ch\":32,\"ch_mult\":[1],\"num_res_blocks\":1,\"in_channels\":1,\"resolution\":5}");
         assertArrayEquals(new int[0], e.attnResolutions());
     }
 
@@ -177,40 +181,40 @@ class UNetConfigTest {
                 + "\"num_res_blocks\":2,\"attn_resolutions\":[16],\"dropout\":0.1,\"var_type\":\"fixedlarge\","
                 + "\"ema_rate\":0.9999,\"ema\":true,\"resamp_with_conv\":true},"
                 + "\"diffusion\":{\"beta_schedule\":\"linear\",\"num_diffusion_timesteps\":1000}}";
-        assertEquals(UNetConfig.cifar10(), UNetConfig.fromJson(yml));
+        assertEquals(UNetConfig.cifar10(), UNetConfigJson.fromJson(yml));
     }
 
     @Test
     void fromJsonErrorsNameTheField() {
         String base = "\"ch_mult\":[1,2,2,2],\"num_res_blocks\":2,\"attn_resolutions\":[16],\"in_channels\":3";
-        bad(() -> UNetConfig.fromJson("{" + base + ",\"resolution\":32}"), "'ch'", "missing");
-        bad(() -> UNetConfig.fromJson("{\"ch\":128," + base + "}"), "'resolution'", "image_size");
-        bad(() -> UNetConfig.fromJson("{\"ch\":128,\"ch_mult\":[1,2],\"num_res_blocks\":2,\"resolution\":32}"),
+        bad(() -> UNetConfigJson.fromJson("{" + base + ",\"resolution\":32}"), "'ch'", "missing");
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128," + base + "}"), "'resolution'", "image_size");
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128,\"ch_mult\":[1,2],\"num_res_blocks\":2,\"resolution\":32}"),
                 "'in_channels'", "channels");
-        bad(() -> UNetConfig.fromJson("{\"ch\":128,\"num_res_blocks\":2,\"in_channels\":3,\"resolution\":32}"), "'ch_mult'");
-        bad(() -> UNetConfig.fromJson("{\"ch\":\"128\"," + base + ",\"resolution\":32}"), "'ch'", "integer");
-        bad(() -> UNetConfig.fromJson("{\"ch\":128.5," + base + ",\"resolution\":32}"), "'ch'", "integer");
-        bad(() -> UNetConfig.fromJson("{\"ch\":1e12," + base + ",\"resolution\":32}"), "'ch'", "range");
-        bad(() -> UNetConfig.fromJson("{\"ch\":128,\"ch_mult\":[1,\"2\"],\"num_res_blocks\":2,\"in_channels\":3,"
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128,\"num_res_blocks\":2,\"in_channels\":3,\"resolution\":32}"), "'ch_mult'");
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":\"128\"," + base + ",\"resolution\":32}"), "'ch'", "integer");
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128.5," + base + ",\"resolution\":32}"), "'ch'", "integer");
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":1e12," + base + ",\"resolution\":32}"), "'ch'", "range");
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128,\"ch_mult\":[1,\"2\"],\"num_res_blocks\":2,\"in_channels\":3,"
                 + "\"resolution\":32}"), "ch_mult[1]");
-        bad(() -> UNetConfig.fromJson("{\"ch\":128,\"ch_mult\":\"1,2\",\"num_res_blocks\":2,\"in_channels\":3,"
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128,\"ch_mult\":\"1,2\",\"num_res_blocks\":2,\"in_channels\":3,"
                 + "\"resolution\":32}"), "'ch_mult'", "list");
-        bad(() -> UNetConfig.fromJson("{\"ch\":128," + base + ",\"resolution\":32,\"resamp_with_conv\":\"yes\"}"),
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128," + base + ",\"resolution\":32,\"resamp_with_conv\":\"yes\"}"),
                 "resamp_with_conv");
-        bad(() -> UNetConfig.fromJson("{\"ch\":128," + base + ",\"resolution\":32,\"dropout\":\"0.1\"}"), "dropout");
-        bad(() -> UNetConfig.fromJson("{\"ch\":128," + base + ",\"resolution\":32,\"dropout\":1.5}"), "dropout");
-        bad(() -> UNetConfig.fromJson("{\"ch\":100," + base + ",\"resolution\":32}"), "ch", "multiple of 32");
-        bad(() -> UNetConfig.fromJson("{\"ch\":128," + base + ",\"resolution\":28}"), "resolution 28", "multiple of 2^3 = 8");
-        bad(() -> UNetConfig.fromJson("{\"ch\":128," + base + ",\"resolution\":32,\"data\":{\"image_size\":64}}"),
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128," + base + ",\"resolution\":32,\"dropout\":\"0.1\"}"), "dropout");
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128," + base + ",\"resolution\":32,\"dropout\":1.5}"), "dropout");
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":100," + base + ",\"resolution\":32}"), "ch", "multiple of 32");
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128," + base + ",\"resolution\":28}"), "resolution 28", "multiple of 2^3 = 8");
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128," + base + ",\"resolution\":32,\"data\":{\"image_size\":64}}"),
                 "conflicting", "resolution", "data.image_size");
         // equal duplicates are fine
-        assertEquals(32, UNetConfig.fromJson("{\"ch\":128," + base + ",\"resolution\":32,\"data\":{\"image_size\":32.0}}")
+        assertEquals(32, UNetConfigJson.fromJson("{\"ch\":128," + base + ",\"resolution\":32,\"data\":{\"image_size\":32.0}}")
                 .resolution());
-        bad(() -> UNetConfig.fromJson("{\"ch\":128," + base), "not valid JSON");
-        bad(() -> UNetConfig.fromJson("[1,2]"), "not a JSON object");
-        bad(() -> UNetConfig.fromJson(""), "not a JSON object");
-        bad(() -> UNetConfig.fromJson("{\"ch\":128} {}"), "JSON");
-        bad(() -> UNetConfig.fromJson("{ch: 128}"), "not valid JSON");
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128," + base), "not valid JSON");
+        bad(() -> UNetConfigJson.fromJson("[1,2]"), "not a JSON object");
+        bad(() -> UNetConfigJson.fromJson(""), "not a JSON object");
+        bad(() -> UNetConfigJson.fromJson("{\"ch\":128} {}"), "JSON");
+        bad(() -> UNetConfigJson.fromJson("{ch: 128}"), "not valid JSON");
     }
 
     @Test
@@ -252,9 +256,9 @@ class UNetConfigTest {
     void inferRoundTrips() {
         inferCases().forEach(c -> {
             UNetConfig want = withDropout(c.validate(), 0.0);
-            UNetConfig got = UNetConfig.infer(c.expectedShapes(), c.resolution());
+            UNetConfig got = DdimConfigInference.infer(DdimLayout.expectedShapes(c), c.resolution());
             assertEquals(want, got);
-            assertTrue(UNetConfig.checkShapes(got, c.expectedShapes()).isEmpty());
+            assertTrue(DdimShapeCheck.problems(got, DdimLayout.expectedShapes(c)).isEmpty());
         });
     }
 
@@ -263,35 +267,35 @@ class UNetConfigTest {
         Map<String, int[]> diffusers = new LinkedHashMap<>();
         diffusers.put("time_embedding.linear_1.weight", new int[] {512, 128});
         diffusers.put("conv_in.weight", new int[] {128, 3, 3, 3});
-        bad(() -> UNetConfig.infer(diffusers, 32), "not a ddim-layout UNet", "diffusers");
-        bad(() -> UNetConfig.infer(Map.of(), 32), "not a ddim-layout UNet");
+        bad(() -> DdimConfigInference.infer(diffusers, 32), "not a ddim-layout UNet", "diffusers");
+        bad(() -> DdimConfigInference.infer(Map.of(), 32), "not a ddim-layout UNet");
 
-        Map<String, int[]> s = UNetConfig.cifar10().expectedShapes();
+        Map<String, int[]> s = DdimLayout.expectedShapes(UNetConfig.cifar10());
         s.remove("conv_out.weight");
-        bad(() -> UNetConfig.infer(s, 32), "conv_out.weight");
+        bad(() -> DdimConfigInference.infer(s, 32), "conv_out.weight");
 
-        Map<String, int[]> t = UNetConfig.cifar10().expectedShapes();
-        bad(() -> UNetConfig.infer(t, 30), "resolution 30");
+        Map<String, int[]> t = DdimLayout.expectedShapes(UNetConfig.cifar10());
+        bad(() -> DdimConfigInference.infer(t, 30), "resolution 30");
 
-        Map<String, int[]> u = UNetConfig.cifar10().expectedShapes();
+        Map<String, int[]> u = DdimLayout.expectedShapes(UNetConfig.cifar10());
         u.put("down.1.block.0.conv1.weight", new int[] {200, 128, 3, 3});
-        bad(() -> UNetConfig.infer(u, 32), "down.1.block.0.conv1.weight", "ch = 128");
+        bad(() -> DdimConfigInference.infer(u, 32), "down.1.block.0.conv1.weight", "ch = 128");
     }
 
     @Test
     void checkShapesReportsEveryProblem() {
         UNetConfig c = UNetConfig.cifar10();
-        Map<String, int[]> s = c.expectedShapes();
+        Map<String, int[]> s = DdimLayout.expectedShapes(c);
         s.remove("mid.attn_1.q.bias");
         s.put("down.0.block.0.conv1.weight", new int[] {128, 128, 1, 1});
         s.put("logvar", new int[] {1000});
-        List<String> p = UNetConfig.checkShapes(c, s);
+        List<String> p = DdimShapeCheck.problems(c, s);
         assertEquals(3, p.size(), p.toString());
         assertEquals("key 'down.0.block.0.conv1.weight' has shape [128, 128, 1, 1], expected [128, 128, 3, 3]", p.get(0));
         assertEquals("missing key 'mid.attn_1.q.bias' (expected shape [256])", p.get(1));
         assertEquals("unexpected key 'logvar' (shape [1000])", p.get(2));
         // a CelebA file checked against the CIFAR-10 config
-        assertFalse(UNetConfig.checkShapes(c, UNetConfig.celeba64().expectedShapes()).isEmpty());
+        assertFalse(DdimShapeCheck.problems(c, DdimLayout.expectedShapes(UNetConfig.celeba64())).isEmpty());
     }
 
     /**
@@ -312,10 +316,10 @@ class UNetConfigTest {
             SafetensorsFile sf = Safetensors.read(f);
             String json = sf.metadata().get("config");
             if (json == null || !sf.tensors().containsKey("temb.dense.0.weight")) continue;
-            UNetConfig cfg = UNetConfig.fromJson(json);
-            assertEquals(List.of(), UNetConfig.checkShapes(cfg, sf.shapes()), f.toString());
-            assertEquals(withDropout(cfg, 0.0), UNetConfig.infer(sf.shapes(), cfg.resolution()), f.toString());
-            assertEquals(cfg, UNetConfig.fromJson(cfg.toJson()));
+            UNetConfig cfg = UNetConfigJson.fromJson(json);
+            assertEquals(List.of(), DdimShapeCheck.problems(cfg, sf.shapes()), f.toString());
+            assertEquals(withDropout(cfg, 0.0), DdimConfigInference.infer(sf.shapes(), cfg.resolution()), f.toString());
+            assertEquals(cfg, UNetConfigJson.fromJson(UNetConfigJson.toJson(cfg)));
             checked++;
         }
         Assumptions.assumeTrue(checked > 0, "no UNet fixtures with an embedded config");

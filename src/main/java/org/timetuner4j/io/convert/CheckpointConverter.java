@@ -11,6 +11,9 @@ import org.timetuner4j.io.ModelInfo;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.SafetensorsFile;
 import org.timetuner4j.io.TensorData;
+import org.timetuner4j.io.UNetConfigJson;
+import org.timetuner4j.io.layout.DdimConfigInference;
+import org.timetuner4j.io.layout.DdimLayout;
 import org.timetuner4j.io.torch.Py;
 import org.timetuner4j.io.torch.TorchCheckpoint;
 import org.timetuner4j.io.torch.TorchTensor;
@@ -235,7 +238,7 @@ public final class CheckpointConverter {
             }
 
             // Every key and shape.
-            Map<String, int[]> expected = cfg.expectedShapes();
+            Map<String, int[]> expected = DdimLayout.expectedShapes(cfg);
             List<String> details = new ArrayList<>();
             List<String> missing = new ArrayList<>();
             List<String> unexpected = new ArrayList<>();
@@ -326,7 +329,7 @@ public final class CheckpointConverter {
             String sourceDtypes = dtypes.isEmpty() ? "none" : dtypes.size() == 1 ? dtypes.firstKey()
                     : dtypes.entrySet().stream().map(x -> x.getKey() + " (" + x.getValue() + ")").collect(Collectors.joining(", "));
             return new Report(in, weightsFile, out, loaded.format(), loaded.weights(), loaded.ema(), layout, layoutNotes, cfg,
-                    configSource[0], schedule, scheduleSource, outTensors.size(), cfg.parameterCount(), sourceDtypes, dtype, warnings);
+                    configSource[0], schedule, scheduleSource, outTensors.size(), DdimLayout.parameterCount(cfg), sourceDtypes, dtype, warnings);
         } finally {
             if (torch != null) torch.close();
         }
@@ -543,7 +546,7 @@ public final class CheckpointConverter {
         if (metadataConfig != null) {
             source[0] = "from the file's metadata";
             try {
-                return UNetConfig.fromJson(metadataConfig);
+                return UNetConfigJson.fromJson(metadataConfig);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("the file's metadata config is invalid: " + e.getMessage());
             }
@@ -553,7 +556,7 @@ public final class CheckpointConverter {
                     + " or --config FILE");
         }
         try {
-            UNetConfig cfg = UNetConfig.infer(shapes, o.resolution());
+            UNetConfig cfg = DdimConfigInference.infer(shapes, o.resolution());
             source[0] = "inferred from the weights' names and shapes, resolution " + o.resolution() + " from --resolution";
             if (layout == Layout.DIFFUSERS) {
                 warnings.add("no config.json: assumed diffusers' DDPM settings (one attention head, norm_eps 1e-6,"
@@ -575,7 +578,7 @@ public final class CheckpointConverter {
         }
         if (resolution > 0 && !hasResolution(obj)) obj.addProperty("resolution", resolution);
         try {
-            return UNetConfig.fromJson(obj.toString());
+            return UNetConfigJson.fromJson(obj.toString());
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             if (m.contains("'resolution'")) m += "; or pass --resolution N";
