@@ -3,6 +3,7 @@ package org.timetuner4j.cli;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.eval.DigitJudge;
+import org.timetuner4j.io.DigitClassifierFile;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.SafetensorsFile;
 import org.timetuner4j.io.TensorData;
@@ -49,8 +50,8 @@ final class ClassifyCommand implements Callable<Integer> {
         if (!Files.isRegularFile(input)) throw new java.io.IOException("input file not found: " + input);
         Backend be = Devices.select(device);
         if (classifier == null) classifier = ShippedModel.require(ShippedModel.CLASSIFIER, "--classifier", "--classifier C.safetensors");
-        DigitClassifier net = DigitClassifier.load(classifier, be);
-        String accuracyNote = DigitClassifier.metadata(classifier).get("heldout_accuracy");
+        DigitClassifier net = DigitClassifierFile.load(classifier, be);
+        String accuracyNote = DigitClassifierFile.metadata(classifier).get("heldout_accuracy");
 
         float[] images;
         int count;

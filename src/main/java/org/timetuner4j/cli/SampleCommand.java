@@ -8,7 +8,7 @@ import org.timetuner4j.data.ImageGrid;
 import org.timetuner4j.diffusion.DiffusionModels;
 import org.timetuner4j.diffusion.ModelWrapper;
 import org.timetuner4j.diffusion.NoisePredictor;
-import org.timetuner4j.diffusion.Sampler;
+import org.timetuner4j.diffusion.sampling.Sampler;
 import org.timetuner4j.diffusion.Trajectory;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 import org.timetuner4j.diffusion.solvers.Solvers;
@@ -16,7 +16,7 @@ import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.SafetensorsFile;
 import org.timetuner4j.io.TensorData;
 import org.timetuner4j.tuner.TimeTuner;
-import org.timetuner4j.tuner.TunedSchedule;
+import org.timetuner4j.diffusion.sampling.TunedSchedule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -109,7 +109,7 @@ final class SampleCommand implements Callable<Integer> {
         TunedSchedule tau = tuned == null ? null : TunedSchedule.read(tuned);
         if (tau != null && tau.modelSha256() != null && !allowOtherModel)
             tau.requireModel(model, model.startsWith("gaussian:") ? null : TimeTuner.sha256(Path.of(model)));
-        Sampler sampler = Sampler.builder(predictor).solver(solver).eta(etaValue).nfe(nfe).trajectory(traj).tuned(tau).backend(be).build();
+        Sampler sampler = Sampler.builder(predictor).solver(solver).eta(etaValue).nfe(nfe).trajectory(traj).tuned(tau).build();
         SolverPlan plan = sampler.plan();
         if (plan.nfe() != nfe)
             System.err.printf("warning: NFE %d on the %s trajectory makes %d steps, %d network evaluations%n",

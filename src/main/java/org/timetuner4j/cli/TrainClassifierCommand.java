@@ -7,6 +7,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.eval.DigitJudge;
+import org.timetuner4j.io.DigitClassifierFile;
 import org.timetuner4j.nn.DigitClassifier;
 import org.timetuner4j.train.ClassifierSettings;
 import org.timetuner4j.train.ClassifierTrainer;
@@ -112,7 +113,7 @@ final class TrainClassifierCommand implements Callable<Integer> {
         md.put("train_images", Integer.toString(train.size()));
         md.put("data", data.getFileName().toString());
         md.put("training_seconds", String.format(Locale.ROOT, "%.1f", seconds));
-        trainer.classifier().save(out, md);
+        DigitClassifierFile.save(trainer.classifier(), out, md);
         System.out.printf(Locale.ROOT, "held-out accuracy %.2f%% (%d images); wrote %s in %.0f s%n",
                 100 * accuracy, test.size(), out, seconds);
         return 0;

@@ -6,6 +6,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.data.ImageSet;
+import org.timetuner4j.io.UNetConfigJson;
+import org.timetuner4j.io.layout.DdimLayout;
 import org.timetuner4j.nn.UNetConfig;
 import org.timetuner4j.train.DiffusionTrainer;
 import org.timetuner4j.train.RunLock;
@@ -101,7 +103,7 @@ final class TrainCommand implements Callable<Integer> {
             if (resume) {
                 TrainCheckpoint ckpt = TrainCheckpoint.read(ckptPath);
                 if (config != null && !readConfig(config).equals(ckpt.config()))
-                    throw new IllegalArgumentException("--resume: --config differs from the checkpoint's " + ckpt.config().toJson());
+                    throw new IllegalArgumentException("--resume: --config differs from the checkpoint's " + UNetConfigJson.toJson(ckpt.config()));
                 trainer = DiffusionTrainer.resume(ckpt, images, settings, be);
                 prior = ckpt.trainingSeconds();
             } else {
@@ -110,7 +112,7 @@ final class TrainCommand implements Callable<Integer> {
                 trainer = DiffusionTrainer.start(readConfig(config == null ? DIGITS_CONFIG : config), images, settings, be);
             }
             System.err.printf(Locale.ROOT, "training %s: %,d parameters, %d images, %d steps per epoch, from step %d to %d%n",
-                    out.getFileName(), trainer.config().parameterCount(), images.size(), trainer.stepsPerEpoch(), trainer.step(), steps);
+                    out.getFileName(), DdimLayout.parameterCount(trainer.config()), images.size(), trainer.stepsPerEpoch(), trainer.step(), steps);
             TrainingRun run = new TrainingRun(trainer, out, previewEvery, checkpointMinutes * 60, prior);
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(steps)
                     .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
@@ -134,6 +136,6 @@ final class TrainCommand implements Callable<Integer> {
 
     private static UNetConfig readConfig(String spec) throws java.io.IOException {
         String json = spec.trim().startsWith("{") ? spec : Files.readString(Path.of(spec));
-        return UNetConfig.fromJson(json);
+        return UNetConfigJson.fromJson(json);
     }
 }

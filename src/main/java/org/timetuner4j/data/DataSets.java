@@ -1,7 +1,5 @@
 package org.timetuner4j.data;
 
-import org.timetuner4j.diffusion.GaussianModel;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +16,8 @@ public final class DataSets {
      */
     public static DataSet open(String spec, int[] modelShape) throws IOException {
         if (spec.startsWith("gaussian:")) {
-            GaussianModel g = GaussianModel.parse(spec);
-            requireShape(g.sampleShape(), modelShape, spec);
+            GaussianDistribution g = GaussianSpec.parse(spec).data();
+            requireShape(g.shape(), modelShape, spec);
             return new GaussianData(g);
         }
         Path p = Path.of(spec);

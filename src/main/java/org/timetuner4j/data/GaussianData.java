@@ -1,22 +1,21 @@
 package org.timetuner4j.data;
 
 import org.timetuner4j.backend.Backend;
-import org.timetuner4j.diffusion.GaussianModel;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
 
-/** Unlimited draws from the Gaussian data distribution N(M, S²) of a {@link GaussianModel}. */
+/** Unlimited draws from the Gaussian data distribution N(M, S²). */
 public final class GaussianData implements DataSet {
     private static final long SEED_MIX = 0x5DEECE66DL;
-    private final GaussianModel model;
+    private final GaussianDistribution dist;
 
-    public GaussianData(GaussianModel model) {
-        this.model = model;
+    public GaussianData(GaussianDistribution dist) {
+        this.dist = dist;
     }
 
     @Override public int size() { return -1; }
 
-    @Override public int[] sampleShape() { return model.sampleShape(); }
+    @Override public int[] sampleShape() { return dist.shape(); }
 
     /** Draw k is the same for every call: Philox stream (fixed seed, offset k·C·H·W). */
     @Override public Tensor images(Backend be, int[] indices) {
@@ -34,7 +33,7 @@ public final class GaussianData implements DataSet {
     }
 
     private Tensor scaled(Backend be, Tensor z) {
-        Tensor x = be.affine(z, (float) model.std(), (float) model.mean());
+        Tensor x = be.affine(z, (float) dist.std(), (float) dist.mean());
         z.close();
         return x;
     }

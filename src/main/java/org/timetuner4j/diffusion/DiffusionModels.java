@@ -18,7 +18,7 @@ public final class DiffusionModels {
 
     /** A noise predictor in continuous time; model files run in inference mode. */
     public static NoisePredictor open(String spec, Backend backend) throws IOException {
-        if (spec.startsWith("gaussian:")) return GaussianModel.parse(spec);
+        if (spec.startsWith("gaussian:")) return GaussianModel.parse(spec, backend);
         ModelFile.Loaded loaded = ModelFile.load(Path.of(spec), backend, 0);
         loaded.unet().train(false);
         return new ModelWrapper(new UNetNetwork(loaded.unet()), scheduleOf(loaded.info()), ModelType.of(loaded.info().modelType()));

@@ -2,6 +2,9 @@ package org.timetuner4j.diffusion;
 
 import org.timetuner4j.autograd.Ops;
 import org.timetuner4j.backend.Backend;
+import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.data.GaussianDistribution;
+import org.timetuner4j.data.GaussianSpec;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Tensor;
 
@@ -13,62 +16,47 @@ import org.timetuner4j.tensor.Tensor;
  * {@code gaussian:mean=M,std=S,shape=CxHxW[,schedule=discrete|linear|cosine]}.
  */
 public final class GaussianModel implements NoisePredictor {
-    /** The largest tensor the engine holds (one Java array). */
-    private static final long MAX_SAMPLE_VALUES = Integer.MAX_VALUE - 8;
-
+    private final GaussianDistribution data;
     private final double mean, std;
     private final int[] shape;
     private final NoiseSchedule schedule;
+    private final Backend backend;
 
+    /** The model on the CPU backend. */
     public GaussianModel(double mean, double std, int[] shape, NoiseSchedule schedule) {
-        if (!Double.isFinite(mean)) throw new IllegalArgumentException("gaussian model: mean must be a finite number, got " + mean);
-        if (!(std > 0) || !Double.isFinite(std)) throw new IllegalArgumentException("gaussian model: std must be > 0 and finite, got " + std);
-        if (shape.length != 3) throw new IllegalArgumentException("gaussian model: shape must be CxHxW");
-        for (int d : shape) if (d <= 0) throw new IllegalArgumentException("gaussian model: shape dimensions must be > 0");
-        long values = (long) shape[0] * shape[1] * shape[2];
-        if (values > MAX_SAMPLE_VALUES)
-            throw new IllegalArgumentException("gaussian model: shape " + shape[0] + "x" + shape[1] + "x" + shape[2] + " has "
-                    + values + " values per sample; at most " + MAX_SAMPLE_VALUES + " fit in one tensor");
-        this.mean = mean;
-        this.std = std;
-        this.shape = shape.clone();
-        this.schedule = schedule;
+        this(new GaussianDistribution(mean, std, shape), schedule, CpuBackend.INSTANCE);
     }
 
-    /** Parses {@code gaussian:mean=M,std=S,shape=CxHxW[,schedule=discrete|linear|cosine]}. */
-    public static GaussianModel parse(String spec) {
-        if (!spec.startsWith("gaussian:")) throw new IllegalArgumentException("not a gaussian model spec: " + spec);
-        double m = 0, s = 1;
-        int[] sh = {1, 8, 8};
-        NoiseSchedule sched = DiscreteSchedule.ddpm();
-        for (String part : spec.substring("gaussian:".length()).split(",")) {
-            if (part.isBlank()) continue;
-            String[] kv = part.split("=", 2);
-            if (kv.length != 2) throw new IllegalArgumentException("gaussian model: expected key=value, got '" + part + "'");
-            String k = kv[0].trim(), v = kv[1].trim();
-            try {
-                switch (k) {
-                    case "mean" -> m = Double.parseDouble(v);
-                    case "std" -> s = Double.parseDouble(v);
-                    case "shape" -> {
-                        String[] d = v.split("x");
-                        if (d.length != 3) throw new IllegalArgumentException("gaussian model: shape must be CxHxW, got '" + v + "'");
-                        sh = new int[] {Integer.parseInt(d[0]), Integer.parseInt(d[1]), Integer.parseInt(d[2])};
-                    }
-                    case "schedule" -> sched = switch (v) {
-                        case "discrete" -> DiscreteSchedule.ddpm();
-                        case "linear" -> LinearSchedule.vpsde();
-                        case "cosine" -> new CosineSchedule(1000);
-                        default -> throw new IllegalArgumentException("gaussian model: schedule must be discrete, linear or cosine, got '" + v + "'");
-                    };
-                    default -> throw new IllegalArgumentException("gaussian model: unknown key '" + k + "' (mean, std, shape, schedule)");
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("gaussian model: '" + v + "' is not a number (" + k + ")");
-            }
-        }
-        return new GaussianModel(m, s, sh, sched);
+    /** The model for a data distribution; its samples start on {@code backend}. */
+    public GaussianModel(GaussianDistribution data, NoiseSchedule schedule, Backend backend) {
+        this.data = data;
+        this.mean = data.mean();
+        this.std = data.std();
+        this.shape = data.shape();
+        this.schedule = schedule;
+        this.backend = backend;
     }
+
+    /** Parses {@code gaussian:mean=M,std=S,shape=CxHxW[,schedule=discrete|linear|cosine]} (a CPU model). */
+    public static GaussianModel parse(String spec) {
+        return parse(spec, CpuBackend.INSTANCE);
+    }
+
+    /** As {@link #parse(String)}, for a model whose samples start on {@code backend}. */
+    public static GaussianModel parse(String spec, Backend backend) {
+        GaussianSpec g = GaussianSpec.parse(spec);
+        NoiseSchedule sched = switch (g.schedule()) {
+            case "linear" -> LinearSchedule.vpsde();
+            case "cosine" -> new CosineSchedule(1000);
+            default -> DiscreteSchedule.ddpm();
+        };
+        return new GaussianModel(g.data(), sched, backend);
+    }
+
+    /** The data distribution N(M, S²·I) this model denoises. */
+    public GaussianDistribution data() { return data; }
+
+    @Override public Backend backend() { return backend; }
 
     public double mean() { return mean; }
 

@@ -1,6 +1,7 @@
 package org.timetuner4j.diffusion;
 
 import org.timetuner4j.autograd.Ops;
+import org.timetuner4j.backend.Backend;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
@@ -60,6 +61,8 @@ public final class ModelWrapper implements NoisePredictor {
     @Override public int[] sampleShape() { return net.sampleShape(); }
 
     @Override public NoiseSchedule schedule() { return schedule; }
+
+    @Override public Backend backend() { return net.backend(); }
 
     public Network network() { return net; }
 

@@ -1,5 +1,6 @@
 package org.timetuner4j.diffusion;
 
+import org.timetuner4j.backend.Backend;
 import org.timetuner4j.tensor.Tensor;
 
 /** A raw diffusion network: its output for x at model-input times tIn [B] and optional labels. */
@@ -10,4 +11,7 @@ public interface Network {
     int numClasses();
 
     int[] sampleShape();
+
+    /** Where the network computes. */
+    Backend backend();
 }

@@ -1,5 +1,6 @@
 package org.timetuner4j.diffusion;
 
+import org.timetuner4j.backend.Backend;
 import org.timetuner4j.tensor.Tensor;
 
 /**
@@ -13,4 +14,7 @@ public interface NoisePredictor {
     int[] sampleShape();
 
     NoiseSchedule schedule();
+
+    /** Where the model computes; a sampler starts its noise there. */
+    Backend backend();
 }

@@ -1,5 +1,6 @@
 package org.timetuner4j.diffusion;
 
+import org.timetuner4j.backend.Backend;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.tensor.Tensor;
 
@@ -21,4 +22,6 @@ public final class UNetNetwork implements Network {
         int r = unet.config().resolution();
         return new int[] {unet.config().inChannels(), r, r};
     }
+
+    @Override public Backend backend() { return unet.backend(); }
 }

@@ -1,6 +1,8 @@
 package org.timetuner4j.io;
 
 import org.timetuner4j.backend.Backend;
+import org.timetuner4j.io.layout.DdimConfigInference;
+import org.timetuner4j.io.layout.DdimShapeCheck;
 import org.timetuner4j.nn.Parameter;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.nn.UNetConfig;
@@ -48,15 +50,15 @@ public final class ModelFile {
         if (inferred) {
             if (resolutionHint <= 0)
                 throw new IllegalArgumentException(path + " has no config in its metadata and the image size is unknown");
-            config = UNetConfig.infer(shapes, resolutionHint);
+            config = DdimConfigInference.infer(shapes, resolutionHint);
         } else {
             try {
-                config = UNetConfig.fromJson(configJson);
+                config = UNetConfigJson.fromJson(configJson);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(path + ": bad config in metadata: " + e.getMessage());
             }
         }
-        List<String> problems = UNetConfig.checkShapes(config, shapes);
+        List<String> problems = DdimShapeCheck.problems(config, shapes);
         if (!problems.isEmpty()) {
             String first = String.join("; ", problems.subList(0, Math.min(4, problems.size())));
             String more = problems.size() > 4 ? " (and " + (problems.size() - 4) + " more)" : "";

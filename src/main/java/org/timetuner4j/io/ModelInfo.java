@@ -50,7 +50,7 @@ public record ModelInfo(UNetConfig config, String modelType, String betaSchedule
     /** The metadata a model file written by the engine carries. */
     public Map<String, String> toMetadata() {
         Map<String, String> md = new LinkedHashMap<>();
-        md.put("config", config.toJson());
+        md.put("config", UNetConfigJson.toJson(config));
         md.put("model_type", modelType);
         md.put("beta_schedule", betaSchedule);
         md.put("beta_start", Double.toString(betaStart));

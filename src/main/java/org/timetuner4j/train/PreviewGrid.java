@@ -4,7 +4,7 @@ import org.timetuner4j.data.ImageGrid;
 import org.timetuner4j.diffusion.DiscreteSchedule;
 import org.timetuner4j.diffusion.ModelType;
 import org.timetuner4j.diffusion.ModelWrapper;
-import org.timetuner4j.diffusion.Sampler;
+import org.timetuner4j.diffusion.sampling.Sampler;
 import org.timetuner4j.diffusion.Trajectory;
 import org.timetuner4j.diffusion.UNetNetwork;
 import org.timetuner4j.nn.UNet;
@@ -33,8 +33,7 @@ public final class PreviewGrid {
         }
         ModelWrapper model = new ModelWrapper(new UNetNetwork(net), DiscreteSchedule.named("linear", 1e-4, 0.02, 1000), ModelType.NOISE)
                 .labels(labels);
-        Sampler sampler = Sampler.builder(model).solver("ddim").nfe(NFE).trajectory(Trajectory.OFFICIAL)
-                .backend(net.backend()).build();
+        Sampler sampler = Sampler.builder(model).solver("ddim").nfe(NFE).trajectory(Trajectory.OFFICIAL).build();
         float[] images = sampler.sample(count, count, 0, null, null);
         int c = net.config().inChannels(), r = net.config().resolution();
         ImageGrid.writePng(images, count, c, r, r, PER_ROW, png);

@@ -3,6 +3,7 @@ package org.timetuner4j.train;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.SafetensorsFile;
 import org.timetuner4j.io.TensorData;
+import org.timetuner4j.io.UNetConfigJson;
 import org.timetuner4j.nn.UNetConfig;
 
 import java.io.IOException;
@@ -34,7 +35,7 @@ public record TrainCheckpoint(UNetConfig config, TrainSettings settings, long st
         t.put("losses", TensorData.f32(l, l.length));
         Map<String, String> md = new LinkedHashMap<>();
         md.put("format", "timetuner4j-train-checkpoint-1");
-        md.put("config", config.toJson());
+        md.put("config", UNetConfigJson.toJson(config));
         md.put("settings", settings.toJson());
         md.put("step", Long.toString(step));
         md.put("training_seconds", Double.toString(trainingSeconds));
@@ -56,7 +57,7 @@ public record TrainCheckpoint(UNetConfig config, TrainSettings settings, long st
         for (float v : l) losses.add(v);
         long step = Long.parseLong(md.get("step"));
         if (losses.size() != step) throw new IllegalArgumentException(path + ": " + losses.size() + " losses for " + step + " steps");
-        return new TrainCheckpoint(UNetConfig.fromJson(md.get("config")), TrainSettings.fromJson(md.get("settings")), step,
+        return new TrainCheckpoint(UNetConfigJson.fromJson(md.get("config")), TrainSettings.fromJson(md.get("settings")), step,
                 tensor(f, "weights", path), tensor(f, "ema", path), tensor(f, "adam_m", path), tensor(f, "adam_v", path), losses,
                 Double.parseDouble(md.getOrDefault("training_seconds", "0")));
     }

@@ -5,6 +5,8 @@ import org.timetuner4j.data.DataSet;
 import org.timetuner4j.diffusion.NoisePredictor;
 import org.timetuner4j.diffusion.NoiseSource;
 import org.timetuner4j.diffusion.Trajectory;
+import org.timetuner4j.diffusion.sampling.TunedSchedule;
+import org.timetuner4j.diffusion.sampling.TunedTimeRange;
 import org.timetuner4j.diffusion.solvers.Solver;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 import org.timetuner4j.diffusion.solvers.Solvers;

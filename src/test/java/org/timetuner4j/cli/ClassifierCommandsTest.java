@@ -3,6 +3,7 @@ package org.timetuner4j.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.timetuner4j.data.ImageSet;
+import org.timetuner4j.io.DigitClassifierFile;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.TensorData;
 import org.timetuner4j.nn.DigitClassifier;
@@ -110,7 +111,7 @@ class ClassifierCommandsTest {
                 "--out", out.toString(), "--epochs", "2", "--batch", "8", "--lr", "3e-3", "--seed", "4", "--threads", "1");
         assertEquals(0, r[0], (String) r[1]);
         assertTrue(((String) r[2]).contains("held-out accuracy 100.00% (16 images)"), (String) r[2]);
-        Map<String, String> md = DigitClassifier.metadata(out);
+        Map<String, String> md = DigitClassifierFile.metadata(out);
         assertEquals("1.0000", md.get("heldout_accuracy"));
         assertEquals("2", md.get("epochs"));
         assertEquals("4", md.get("seed"));

@@ -132,7 +132,7 @@ class DataSetsTest {
     }
 
     @Test void gaussianDrawKIsTheSameWhateverItIsAskedWith() {
-        GaussianData g = new GaussianData(org.timetuner4j.diffusion.GaussianModel.parse("gaussian:mean=0.5,std=0.1,shape=1x2x2"));
+        GaussianData g = new GaussianData(GaussianSpec.parse("gaussian:mean=0.5,std=0.1,shape=1x2x2").data());
         float[] both = g.images(be, new int[] {3, 8}).toArray(), eight = g.images(be, new int[] {8}).toArray();
         assertArrayEquals(Arrays.copyOfRange(both, 4, 8), eight);
         assertNull(g.labels());

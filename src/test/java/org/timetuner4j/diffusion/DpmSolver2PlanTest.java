@@ -6,7 +6,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.timetuner4j.diffusion.solvers.Solver;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 import org.timetuner4j.diffusion.solvers.Solvers;
-import org.timetuner4j.tuner.TunedSchedule;
+import org.timetuner4j.diffusion.sampling.TunedSchedule;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

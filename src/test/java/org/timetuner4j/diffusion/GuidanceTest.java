@@ -2,6 +2,7 @@ package org.timetuner4j.diffusion;
 
 import org.junit.jupiter.api.Test;
 import org.timetuner4j.autograd.Ops;
+import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.nn.UNetConfig;
@@ -67,6 +68,8 @@ class GuidanceTest {
         @Override public Tensor forward(Tensor x, Tensor tIn, int[] labels) { return Ops.affine(x, 0.5f, 0.25f); }
         @Override public int numClasses() { return 0; }
         @Override public int[] sampleShape() { return new int[] {1, 2, 2}; }
+
+        @Override public Backend backend() { return CpuBackend.INSTANCE; }
     }
 
     @Test void modelTypesConvertToNoise() {

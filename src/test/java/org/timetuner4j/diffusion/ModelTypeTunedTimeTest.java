@@ -3,6 +3,7 @@ package org.timetuner4j.diffusion;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.timetuner4j.autograd.Ops;
+import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 import org.timetuner4j.diffusion.solvers.Solvers;
@@ -30,6 +31,8 @@ class ModelTypeTunedTimeTest {
         }
         @Override public int numClasses() { return 0; }
         @Override public int[] sampleShape() { return new int[] {1, 2, 2}; }
+
+        @Override public Backend backend() { return CpuBackend.INSTANCE; }
     }
 
     private static double eps(ModelType type, double x, double tau) {

@@ -2,7 +2,8 @@ package org.timetuner4j.diffusion;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.timetuner4j.tuner.TunedSchedule;
+import org.timetuner4j.diffusion.sampling.Sampler;
+import org.timetuner4j.diffusion.sampling.TunedSchedule;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,6 +5,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.timetuner4j.backend.MemoryStats;
 import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.diffusion.sampling.Sampler;
 import org.timetuner4j.diffusion.solvers.Solver;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 import org.timetuner4j.diffusion.solvers.Solvers;

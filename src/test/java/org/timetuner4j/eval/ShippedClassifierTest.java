@@ -3,6 +3,7 @@ package org.timetuner4j.eval;
 import org.junit.jupiter.api.Test;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.data.ImageSet;
+import org.timetuner4j.io.DigitClassifierFile;
 import org.timetuner4j.nn.DigitClassifier;
 
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ class ShippedClassifierTest {
     static final Path HELDOUT = Path.of("data/mnist-heldout.safetensors");
 
     @Test void classifiesTheHeldOutDigitsAsItsCardSays() throws Exception {
-        DigitClassifier net = DigitClassifier.load(CLASSIFIER, CpuBackend.INSTANCE);
+        DigitClassifier net = DigitClassifierFile.load(CLASSIFIER, CpuBackend.INSTANCE);
         ImageSet d = ImageSet.read(HELDOUT);
         int[] all = new int[d.size()];
         for (int i = 0; i < all.length; i++) all[i] = i;
@@ -25,7 +26,7 @@ class ShippedClassifierTest {
         double accuracy = j.accuracy(d.labels(all));
         System.out.printf("shipped classifier: held-out accuracy %.4f, mean max-probability %.4f%n", accuracy, j.meanConfidence());
         assertTrue(accuracy >= 0.98, "held-out accuracy " + accuracy);
-        assertEquals(Double.parseDouble(DigitClassifier.metadata(CLASSIFIER).get("heldout_accuracy")), accuracy, 1e-4,
+        assertEquals(Double.parseDouble(DigitClassifierFile.metadata(CLASSIFIER).get("heldout_accuracy")), accuracy, 1e-4,
                 "the file's metadata states the accuracy measured here");
         for (int c : j.histogram()) assertTrue(c >= 90 && c <= 110, "100 per class, predicted about as often: " + c);
 

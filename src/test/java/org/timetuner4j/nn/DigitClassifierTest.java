@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.io.DigitClassifierFile;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.TensorData;
 import org.timetuner4j.tensor.Scope;
@@ -41,10 +42,10 @@ class DigitClassifierTest {
         DigitClassifier net = new DigitClassifier(be);
         net.initialize(4);
         Path file = tmp.resolve("c.safetensors");
-        net.save(file, Map.of("epochs", "7", "architecture", "ignored: the class sets it"));
-        DigitClassifier back = DigitClassifier.load(file, be);
-        assertEquals("7", DigitClassifier.metadata(file).get("epochs"));
-        assertEquals(DigitClassifier.ARCHITECTURE, DigitClassifier.metadata(file).get("architecture"));
+        DigitClassifierFile.save(net, file, Map.of("epochs", "7", "architecture", "ignored: the class sets it"));
+        DigitClassifier back = DigitClassifierFile.load(file, be);
+        assertEquals("7", DigitClassifierFile.metadata(file).get("epochs"));
+        assertEquals(DigitClassifier.ARCHITECTURE, DigitClassifierFile.metadata(file).get("architecture"));
         float[] x = Check.randomArray(new Random(1), 3 * 28 * 28, 1.0);
         try (Scope s = Scope.open()) {
             Tensor in = be.fromHost(x, Shape.of(3, 1, 28, 28));
@@ -73,27 +74,27 @@ class DigitClassifierTest {
         DigitClassifier net = new DigitClassifier(be);
         net.initialize(0);
         Path good = tmp.resolve("good.safetensors");
-        net.save(good, Map.of());
+        DigitClassifierFile.save(net, good, Map.of());
         Map<String, TensorData> tensors = new LinkedHashMap<>(Safetensors.read(good).tensors());
 
         Path other = tmp.resolve("other.safetensors");
         Safetensors.write(other, tensors, Map.of("architecture", "something-else"), "F32");
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> DigitClassifier.load(other, be)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DigitClassifierFile.load(other, be)).getMessage()
                 .contains("not a digit classifier"));
 
         tensors.remove("fc2.bias");
         Path missing = tmp.resolve("missing.safetensors");
         Safetensors.write(missing, tensors, Map.of("architecture", DigitClassifier.ARCHITECTURE), "F32");
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> DigitClassifier.load(missing, be)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DigitClassifierFile.load(missing, be)).getMessage()
                 .contains("no tensor 'fc2.bias'"));
 
         tensors.put("fc2.bias", TensorData.f32(new float[11], 11));
         Path shape = tmp.resolve("shape.safetensors");
         Safetensors.write(shape, tensors, Map.of("architecture", DigitClassifier.ARCHITECTURE), "F32");
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> DigitClassifier.load(shape, be)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DigitClassifierFile.load(shape, be)).getMessage()
                 .contains("'fc2.bias' is [11]"));
 
-        assertThrows(java.io.IOException.class, () -> DigitClassifier.load(tmp.resolve("absent"), be));
+        assertThrows(java.io.IOException.class, () -> DigitClassifierFile.load(tmp.resolve("absent"), be));
     }
 
     @Test void refusesImagesOfAnotherSize() {

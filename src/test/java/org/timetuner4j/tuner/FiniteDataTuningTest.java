@@ -7,6 +7,7 @@ import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.data.DataSet;
 import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.diffusion.GaussianModel;
+import org.timetuner4j.diffusion.sampling.TunedSchedule;
 import org.timetuner4j.tensor.Tensor;
 
 import java.nio.file.Path;

@@ -2,12 +2,13 @@ package org.timetuner4j.tuner;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.data.GaussianData;
 import org.timetuner4j.diffusion.GaussianModel;
 import org.timetuner4j.diffusion.NoisePredictor;
 import org.timetuner4j.diffusion.NoiseSchedule;
-import org.timetuner4j.diffusion.Sampler;
+import org.timetuner4j.diffusion.sampling.Sampler;
 import org.timetuner4j.diffusion.Trajectory;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 import org.timetuner4j.tensor.Tensor;
@@ -37,6 +38,8 @@ class HeunLastStepTest {
 
         @Override public int[] sampleShape() { return inner.sampleShape(); }
 
+        @Override public Backend backend() { return inner.backend(); }
+
         @Override public NoiseSchedule schedule() { return inner.schedule(); }
     }
 
@@ -61,7 +64,7 @@ class HeunLastStepTest {
         GaussianModel g = GaussianModel.parse(SPEC);
         TunerSettings settings = new TunerSettings(SPEC, null, SPEC, "heun", 0, 6, "edm", TunerObjective.Mode.PARALLEL, perCall,
                 1e-2, 40, 64, 3);
-        TimeTuner tuner = new TimeTuner(g, new GaussianData(g), settings, CpuBackend.INSTANCE);
+        TimeTuner tuner = new TimeTuner(g, new GaussianData(g.data()), settings, CpuBackend.INSTANCE);
         double[][] r = tuner.run(null, false, null).ratios();
         int last = r.length - 1;
         assertEquals(1, r[last].length, "the last step keeps one ratio");

@@ -6,6 +6,7 @@ import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.data.GaussianData;
 import org.timetuner4j.diffusion.GaussianModel;
 import org.timetuner4j.diffusion.NoiseSchedule;
+import org.timetuner4j.diffusion.sampling.TunedSchedule;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -59,7 +60,7 @@ class TimeTunerGaussianTest {
         String spec = "gaussian:mean=0.5,std=0.3,shape=1x4x4";
         GaussianModel g = GaussianModel.parse(spec);
         TunerSettings settings = new TunerSettings(spec, null, spec, "ddim", 0, 6, "uniform", mode, false, 2e-3, 400, 512, 3);
-        TimeTuner tuner = new TimeTuner(g, new GaussianData(g), settings, CpuBackend.INSTANCE);
+        TimeTuner tuner = new TimeTuner(g, new GaussianData(g.data()), settings, CpuBackend.INSTANCE);
         TunedSchedule result = tuner.run(null, false, null);
         SolverPlan plan = tuner.plan();
         NoiseSchedule s = g.schedule();

@@ -3,6 +3,7 @@ package org.timetuner4j.tuner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.timetuner4j.cli.Main;
+import org.timetuner4j.diffusion.sampling.TunedSchedule;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

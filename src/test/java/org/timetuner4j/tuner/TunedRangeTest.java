@@ -7,11 +7,13 @@ import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.timetuner4j.autograd.Ops;
+import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.data.GaussianData;
 import org.timetuner4j.diffusion.GaussianModel;
 import org.timetuner4j.diffusion.NoisePredictor;
 import org.timetuner4j.diffusion.NoiseSchedule;
+import org.timetuner4j.diffusion.sampling.TunedSchedule;
 import org.timetuner4j.tensor.Tensor;
 import org.timetuner4j.testing.CliRun;
 
@@ -85,6 +87,8 @@ class TunedRangeTest {
 
         @Override public int[] sampleShape() { return inner.sampleShape(); }
 
+        @Override public Backend backend() { return inner.backend(); }
+
         @Override public NoiseSchedule schedule() { return inner.schedule(); }
     }
 
@@ -98,7 +102,7 @@ class TunedRangeTest {
         Path ckpt = tmp.resolve("tau.json.ckpt");
         double[][] seen = new double[1][];
         TuningDivergedException e = assertThrows(TuningDivergedException.class,
-                () -> new TimeTuner(failing, new GaussianData(g), s, CpuBackend.INSTANCE)
+                () -> new TimeTuner(failing, new GaussianData(g.data()), s, CpuBackend.INSTANCE)
                         .run(ckpt, false, (i, n, it, its, loss, r) -> seen[0] = r.clone()));
         assertTrue(e.getMessage().startsWith("tuning diverged at step 0, iteration 72: the loss is NaN"), e.getMessage());
         assertTrue(e.getMessage().contains("the last good state is kept in " + ckpt), e.getMessage());
@@ -110,8 +114,8 @@ class TunedRangeTest {
         for (double v : c.adamV) assertTrue(Double.isFinite(v));
 
         // resuming with a working model continues from there and ends like a run that never failed
-        TunedSchedule resumed = new TimeTuner(g, new GaussianData(g), s, CpuBackend.INSTANCE).run(ckpt, true, null);
-        TunedSchedule reference = new TimeTuner(g, new GaussianData(g), s, CpuBackend.INSTANCE).run(null, false, null);
+        TunedSchedule resumed = new TimeTuner(g, new GaussianData(g.data()), s, CpuBackend.INSTANCE).run(ckpt, true, null);
+        TunedSchedule reference = new TimeTuner(g, new GaussianData(g.data()), s, CpuBackend.INSTANCE).run(null, false, null);
         for (int i = 0; i < reference.intervals(); i++)
             assertTrue(Arrays.equals(reference.ratios()[i], resumed.ratios()[i]), "interval " + i);
     }

@@ -132,7 +132,7 @@ public final class Py {
         if (v instanceof TorchTensor) return "tensor";
         if (v instanceof StorageRef) return "storage";
         if (v instanceof StorageType t) return "global " + t;
-        if (v instanceof SafeUnpickler.Builder b) return "global " + b.qualifiedName;
+        if (v instanceof PickleGlobals.Builder b) return "global " + b.qualifiedName;
         return v.getClass().getSimpleName();
     }
 

@@ -15,7 +15,7 @@ import org.timetuner4j.diffusion.DiscreteSchedule;
 import org.timetuner4j.diffusion.ModelType;
 import org.timetuner4j.diffusion.ModelWrapper;
 import org.timetuner4j.diffusion.NoiseSource;
-import org.timetuner4j.diffusion.Sampler;
+import org.timetuner4j.diffusion.sampling.Sampler;
 import org.timetuner4j.diffusion.Trajectory;
 import org.timetuner4j.diffusion.UNetNetwork;
 import org.timetuner4j.diffusion.solvers.Solver;
@@ -54,8 +54,7 @@ class CudaSamplingTest {
     void samplesAgreeWithTheCpuBackend(String solver, double eta) {
         float[] cpu = Sampler.builder(model(CpuBackend.INSTANCE)).solver(solver).eta(eta).nfe(10).build()
                 .sample(6, 3, 11, null, null);
-        float[] gpu = Sampler.builder(model(CudaBackend.instance())).solver(solver).eta(eta).nfe(10)
-                .backend(CudaBackend.instance()).build().sample(6, 3, 11, null, null);
+        float[] gpu = Sampler.builder(model(CudaBackend.instance())).solver(solver).eta(eta).nfe(10).build().sample(6, 3, 11, null, null);
         Check.maxRelative(solver + " 10 NFE samples, cuda vs cpu", gpu, cpu, 1e-3);
     }
 
@@ -93,9 +92,9 @@ class CudaSamplingTest {
         NoiseSource noise = new NoiseSource(3);
         try (Scope scope = Scope.open()) {
             Tensor xT = noise.normal(be, Shape.of(4, 1, 8, 8), 0, 0);
-            Sampler.builder(m).solver("ddim").nfe(10).backend(be).build().sampleBatch(xT, noise, 0, null, 0).close();
+            Sampler.builder(m).solver("ddim").nfe(10).build().sampleBatch(xT, noise, 0, null, 0).close();
             CachingAllocator.Stats warm = be.memoryStats();
-            Sampler.builder(m).solver("ddim").nfe(1000).backend(be).build().sampleBatch(xT, noise, 0, null, 0).close();
+            Sampler.builder(m).solver("ddim").nfe(1000).build().sampleBatch(xT, noise, 0, null, 0).close();
             be.synchronize();
             CachingAllocator.Stats after = be.memoryStats();
             System.out.println("allocator after 10 steps " + warm + ", after 1000 more " + after);
@@ -114,7 +113,7 @@ class CudaSamplingTest {
             try (Scope scope = Scope.open()) {
                 Tensor xT = noise.normal(be, Shape.of(2, 1, 8, 8), 0, 0);
                 long before = be.hostDownloads();
-                Tensor x = Sampler.builder(m).solver(solver).eta(solver.equals("ddpm") ? 1 : 0).nfe(20).backend(be).build()
+                Tensor x = Sampler.builder(m).solver(solver).eta(solver.equals("ddpm") ? 1 : 0).nfe(20).build()
                         .sampleBatch(xT, noise, 0, null, 0);
                 assertEquals(before, be.hostDownloads(), solver + ": device-to-host copies during the steps");
                 assertTrue(Float.isFinite(x.toArray()[0]));

@@ -10,6 +10,8 @@ import org.timetuner4j.io.ModelInfo;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.SafetensorsFile;
 import org.timetuner4j.io.TensorData;
+import org.timetuner4j.io.UNetConfigJson;
+import org.timetuner4j.io.layout.DdimLayout;
 import org.timetuner4j.nn.UNetConfig;
 
 import java.io.IOException;
@@ -76,8 +78,8 @@ class CheckpointConverterTest {
     @Test void everyFloat32RouteGivesTheSameWeights() throws IOException {
         Path out = tmp.resolve("m.safetensors");
         assertEquals(144, reference.size());
-        assertEquals(UNetConfig.fromJson(Files.readString(FIX.resolve("ddim-config.json"))),
-                UNetConfig.fromJson(Safetensors.read(shared.resolve("ref.safetensors")).metadata().get("config")));
+        assertEquals(UNetConfigJson.fromJson(Files.readString(FIX.resolve("ddim-config.json"))),
+                UNetConfigJson.fromJson(Safetensors.read(shared.resolve("ref.safetensors")).metadata().get("config")));
 
         CheckpointConverter.Report r = convert(FIX.resolve("ddim-legacy.pt"), out, 8);
         assertSameWeights(reference, out);
@@ -96,7 +98,7 @@ class CheckpointConverterTest {
 
         // the engine loads the result
         ModelFile.Loaded loaded = ModelFile.load(out, CpuBackend.INSTANCE, 0);
-        assertEquals(665_059L, loaded.info().config().parameterCount());
+        assertEquals(665_059L, DdimLayout.parameterCount(loaded.info().config()));
         assertFalse(loaded.info().configInferred());
         assertEquals("diffusers", Safetensors.read(out).metadata().get("source_layout"));
     }

@@ -3,6 +3,7 @@ package org.timetuner4j.io.convert;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
+import org.timetuner4j.io.layout.DdimLayout;
 import org.timetuner4j.nn.UNetConfig;
 
 import java.io.IOException;
@@ -67,8 +68,8 @@ class DiffusersConfigTest {
         assertEquals(ddim.numResBlocks(), c.numResBlocks());
         assertArrayEquals(ddim.attnResolutions(), c.attnResolutions());
         assertEquals(32, c.resolution());
-        assertEquals(ddim.expectedShapes().keySet(), c.expectedShapes().keySet());
-        assertEquals(35_746_307L, c.parameterCount());
+        assertEquals(DdimLayout.expectedShapes(ddim).keySet(), DdimLayout.expectedShapes(c).keySet());
+        assertEquals(35_746_307L, DdimLayout.parameterCount(c));
         assertTrue(r.notes().isEmpty(), r.notes().toString());
     }
 
@@ -110,7 +111,7 @@ class DiffusersConfigTest {
         o.addProperty("num_class_embeds", 11);
         UNetConfig c = DiffusersConfig.parse(o, "config.json", 0).config();
         assertEquals(10, c.numClasses());
-        assertArrayEquals(new int[] {11, 512}, c.expectedShapes().get("label_emb.weight"));
+        assertArrayEquals(new int[] {11, 512}, DdimLayout.expectedShapes(c).get("label_emb.weight"));
     }
 
     @Test void everyFieldThatChangesTheNetworkIsNamed() {

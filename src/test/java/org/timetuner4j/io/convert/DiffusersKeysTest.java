@@ -1,6 +1,7 @@
 package org.timetuner4j.io.convert;
 
 import org.junit.jupiter.api.Test;
+import org.timetuner4j.io.layout.DdimLayout;
 import org.timetuner4j.nn.UNetConfig;
 
 import java.io.IOException;
@@ -43,7 +44,7 @@ class DiffusersKeysTest {
         List<Row> rows = table();
         assertEquals(328, rows.size());
         // the ddim side is exactly the engine's CIFAR-10 model, in saved order
-        Map<String, int[]> engine = UNetConfig.cifar10().expectedShapes();
+        Map<String, int[]> engine = DdimLayout.expectedShapes(UNetConfig.cifar10());
         assertEquals(new ArrayList<>(engine.keySet()), rows.stream().map(Row::ddim).toList());
         List<String> diffusersKeys = rows.stream().map(Row::diffusers).toList();
         assertEquals(4, DiffusersKeys.levels(diffusersKeys));

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.timetuner4j.diffusion.DiffusionModels;
 import org.timetuner4j.diffusion.NoiseSchedule;
 import org.timetuner4j.io.ModelInfo;
+import org.timetuner4j.io.UNetConfigJson;
 import org.timetuner4j.nn.UNetConfig;
 
 import java.io.IOException;
@@ -30,7 +31,7 @@ class DiffusersSchedulerTest {
 
     /** ᾱ_i = Π_{j ≤ i} (1 − β_j), compared with the engine's schedule at its grid times (i+1)/N. */
     private static void assertAlphaBars(double[] betas, DiffusersScheduler.Schedule s) {
-        UNetConfig cfg = UNetConfig.fromJson("{\"ch\": 32, \"out_ch\": 3, \"ch_mult\": [1], \"num_res_blocks\": 1, \"attn_resolutions\": [], \"resolution\": 8, \"in_channels\": 3}");
+        UNetConfig cfg = UNetConfigJson.fromJson("{\"ch\": 32, \"out_ch\": 3, \"ch_mult\": [1], \"num_res_blocks\": 1, \"attn_resolutions\": [], \"resolution\": 8, \"in_channels\": 3}");
         NoiseSchedule engine = DiffusionModels.scheduleOf(new ModelInfo(cfg, s.modelType(), s.betaSchedule(), s.betaStart(), s.betaEnd(), s.steps(), false));
         double logProd = 0;
         for (int i = 0; i < betas.length; i++) {

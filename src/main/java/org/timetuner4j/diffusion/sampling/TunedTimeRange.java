@@ -1,4 +1,4 @@
-package org.timetuner4j.tuner;
+package org.timetuner4j.diffusion.sampling;
 
 import org.timetuner4j.diffusion.NoiseSchedule;
 import org.timetuner4j.diffusion.solvers.SolverPlan;

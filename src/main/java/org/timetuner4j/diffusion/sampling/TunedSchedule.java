@@ -1,4 +1,4 @@
-package org.timetuner4j.tuner;
+package org.timetuner4j.diffusion.sampling;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;

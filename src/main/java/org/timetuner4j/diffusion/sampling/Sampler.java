@@ -1,7 +1,9 @@
-package org.timetuner4j.diffusion;
+package org.timetuner4j.diffusion.sampling;
 
 import org.timetuner4j.backend.Backend;
-import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.diffusion.NoisePredictor;
+import org.timetuner4j.diffusion.NoiseSource;
+import org.timetuner4j.diffusion.Trajectory;
 import org.timetuner4j.diffusion.solvers.Ratios;
 import org.timetuner4j.diffusion.solvers.Solver;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
@@ -10,10 +12,9 @@ import org.timetuner4j.diffusion.solvers.Stepper;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
-import org.timetuner4j.tuner.TunedSchedule;
 
 /**
- * Runs a solver over its plan, in batches, with optional tuned ratios. Sampling records nothing
+ * Runs a solver over its plan, in batches, with optional tuned ratios, on the model's backend. Sampling records nothing
  * on the tape. Sample k of a run always gets the same noise for a seed, whatever the batching.
  * <pre>
  * Sampler s = Sampler.builder(model).solver("ddim").nfe(10).trajectory(Trajectory.OFFICIAL).build();
@@ -64,7 +65,6 @@ public final class Sampler {
         private int nfe = 10;
         private Trajectory trajectory;
         private TunedSchedule tuned;
-        private Backend backend = CpuBackend.INSTANCE;
 
         private Builder(NoisePredictor model) { this.model = model; }
 
@@ -78,8 +78,6 @@ public final class Sampler {
 
         public Builder tuned(TunedSchedule t) { this.tuned = t; return this; }
 
-        public Builder backend(Backend b) { this.backend = b; return this; }
-
         public Sampler build() {
             Solver solver = Solvers.byName(solverName, eta);
             Trajectory traj = trajectory != null ? trajectory : defaultTrajectory(solverName);
@@ -89,7 +87,7 @@ public final class Sampler {
                 tuned.checkFits(solver.name(), nfe, traj.id(), plan, model.schedule());
                 r = tuned.ratios();
             }
-            return new Sampler(model, solver, plan, r, backend);
+            return new Sampler(model, solver, plan, r, model.backend());
         }
     }
 
