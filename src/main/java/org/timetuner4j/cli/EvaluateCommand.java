@@ -44,6 +44,8 @@ import java.util.concurrent.Callable;
 final class EvaluateCommand implements Callable<Integer> {
     static final String HELDOUT = "data/mnist-heldout.safetensors";
     static final String TRAINING = "data/mnist-train.safetensors";
+    /** Images per classifier call (its features are cheap next to the sampling). */
+    static final int CLASSIFIER_BATCH = 250;
 
     @Mixin CommonOptions common;
 
@@ -136,7 +138,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (!Arrays.equals(shape, new int[] {1, DigitClassifier.SIZE, DigitClassifier.SIZE}))
             throw new UserError("the model samples " + Arrays.toString(shape) + ", but the digit classifier judges [1, 28, 28] images");
         List<Run> runs = prepare(settings, predictor, be);
-        DigitJudge judge = new DigitJudge(DigitClassifier.load(classifier, be), batch);
+        DigitJudge judge = new DigitJudge(DigitClassifier.load(classifier, be), CLASSIFIER_BATCH);
         ImageSet heldoutSet = ImageSet.read(heldout);
         ImageSet realSet = real == null ? null : ImageSet.read(real);
 
