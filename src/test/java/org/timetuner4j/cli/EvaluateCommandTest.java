@@ -92,6 +92,20 @@ class EvaluateCommandTest {
         }
     }
 
+    @Test void aSettingsFileNamesTauFilesRelativeToItself() throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("table"));
+        Files.writeString(folder.resolve("r.json"), "[1.0, 1.0]");
+        Path file = folder.resolve("settings.txt");
+        Files.writeString(file, "ddim:2:official:tau=r.json\n  # a comment\nheun:4\n");
+        List<EvaluationSetting> s = EvaluationSetting.readFile(file);
+        assertEquals(List.of(new EvaluationSetting("ddim", 2, org.timetuner4j.diffusion.Trajectory.OFFICIAL, folder.resolve("r.json")),
+                new EvaluationSetting("heun", 4, org.timetuner4j.diffusion.Trajectory.EDM, null)), s);
+        Files.writeString(file, "ddim:2\nddim:two\n");
+        org.timetuner4j.UserError e = org.junit.jupiter.api.Assertions.assertThrows(org.timetuner4j.UserError.class,
+                () -> EvaluationSetting.readFile(file));
+        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+    }
+
     @Test void refusesBadInputInOneLineBeforeAnyWork() throws Exception {
         Path plainList = tmp.resolve("three.json");
         Files.writeString(plainList, "[1.0, 1.0, 1.0]");
