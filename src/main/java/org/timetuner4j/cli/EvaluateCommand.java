@@ -35,12 +35,15 @@ import java.util.concurrent.Callable;
 
 /** Trajectory error and Fréchet distance of sampler settings, baseline and tuned, as a table, a CSV and charts. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure sampler settings: the trajectory error (mean L2 distance per sample, over all pixels,",
-                "between the sampler's state after each step and the probability-flow ODE solution from the same x_T,",
-                "solved with 1,000 DPM-Solver++(2M) steps) and the Fréchet distance of the samples to the held-out",
-                "digits in the digit classifier's 128-d features. Every setting starts from the same x_T (--seed).",
+        description = {"Measure sampler settings, each from the same x_T (--seed):",
+                "  trajectory error  mean L2 distance per sample (all pixels) between the state",
+                "                    after each step and the probability-flow ODE solution from",
+                "                    the same x_T (--reference-steps DPM-Solver++(2M) steps)",
+                "  Fréchet distance  samples vs the held-out digits, in the digit classifier's",
+                "                    128-d features; the real-vs-real floor is printed too",
                 "A class-conditional model samples unconditionally (the null label).",
-                "SPEC = " + EvaluationSetting.FORMAT + ", e.g. ddim:5, dpm-solver-2:6:logsnr, ddim:5:official:tau=t.json", ""})
+                "SPEC = " + EvaluationSetting.FORMAT + ", e.g. ddim:5,",
+                "       dpm-solver-2:6:logsnr, ddim:5:official:tau=t.json", ""})
 final class EvaluateCommand implements Callable<Integer> {
     static final String HELDOUT = "data/mnist-heldout.safetensors";
     static final String TRAINING = "data/mnist-train.safetensors";
@@ -60,20 +63,20 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "A text file of settings, one SPEC a line (# comments; τ paths relative to the file).")
     Path settingsFile;
 
-    @Option(names = "--count", defaultValue = "2000", description = "Samples per setting for the Fréchet distance (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--count", paramLabel = "N", defaultValue = "2000", description = "Samples per setting for the Fréchet distance (default: ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--trajectory-count", defaultValue = "64", description = "Samples for the trajectory error (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--trajectory-count", paramLabel = "N", defaultValue = "64", description = "Samples for the trajectory error (default: ${DEFAULT-VALUE}).")
     int trajectoryCount;
 
-    @Option(names = "--reference-steps", defaultValue = "" + ReferenceFlow.DEFAULT_STEPS,
+    @Option(names = "--reference-steps", paramLabel = "N", defaultValue = "" + ReferenceFlow.DEFAULT_STEPS,
             description = "Steps of the reference ODE solution (default: ${DEFAULT-VALUE}).")
     int referenceSteps;
 
-    @Option(names = "--batch", defaultValue = "64", description = "Samples per network call (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Samples per network call (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of x_T and of the noise, the same for every setting (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of x_T and of the noise, the same for every setting (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--heldout", paramLabel = "D.safetensors", description = "Real digits the samples are compared with (default: " + HELDOUT + ").")
