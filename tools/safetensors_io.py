@@ -17,7 +17,11 @@ import json
 import struct
 
 import numpy as np
-import torch
+
+try:
+    import torch
+except ImportError:  # writing numpy arrays needs no torch; load_file does
+    torch = None
 
 _METADATA = "__metadata__"
 
@@ -26,7 +30,7 @@ _DTYPES = {"F32": np.dtype("<f4"), "F16": np.dtype("<f2")}
 
 
 def _as_f32_array(value):
-    if isinstance(value, torch.Tensor):
+    if torch is not None and isinstance(value, torch.Tensor):
         value = value.detach().cpu().to(torch.float32).contiguous().numpy()
     return np.ascontiguousarray(np.asarray(value, dtype="<f4"))  # explicit little-endian
 

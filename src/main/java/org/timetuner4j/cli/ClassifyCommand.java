@@ -2,7 +2,7 @@ package org.timetuner4j.cli;
 
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.data.ImageSet;
-import org.timetuner4j.eval.DigitJudge;
+import org.timetuner4j.metrics.DigitJudge;
 import org.timetuner4j.io.DigitClassifierFile;
 import org.timetuner4j.io.Safetensors;
 import org.timetuner4j.io.SafetensorsFile;

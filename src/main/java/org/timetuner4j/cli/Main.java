@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code timetuner} command: one subcommand per class in this package. */
 @Command(name = "timetuner", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Few-step diffusion sampling with learned timesteps (TimeTuner) on a pure-Java engine.",
-        subcommands = {InfoCommand.class, SampleCommand.class, TuneCommand.class, TrainCommand.class, TrainClassifierCommand.class, ClassifyCommand.class, EvalCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, SampleCommand.class, TuneCommand.class, TrainCommand.class, TrainClassifierCommand.class, ClassifyCommand.class, EvalCommand.class, EvaluateCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -6,7 +6,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.data.ImageSet;
-import org.timetuner4j.eval.DigitJudge;
+import org.timetuner4j.metrics.DigitJudge;
 import org.timetuner4j.io.DigitClassifierFile;
 import org.timetuner4j.nn.DigitClassifier;
 import org.timetuner4j.train.ClassifierSettings;

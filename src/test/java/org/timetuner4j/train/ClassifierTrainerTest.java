@@ -3,7 +3,7 @@ package org.timetuner4j.train;
 import org.junit.jupiter.api.Test;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.data.ImageSet;
-import org.timetuner4j.eval.DigitJudge;
+import org.timetuner4j.metrics.DigitJudge;
 import org.timetuner4j.nn.Parameter;
 
 import java.util.ArrayList;

@@ -27,6 +27,11 @@ public final class Sampler {
         void step(int batchIndex, int stepIndex);
     }
 
+    /** Shown the state after every step (x at t_{i+1}); the tensor is the run's and lives only during the call. */
+    public interface States {
+        void after(int stepIndex, Tensor x);
+    }
+
     private final NoisePredictor model;
     private final Solver solver;
     private final SolverPlan plan;
@@ -98,6 +103,11 @@ public final class Sampler {
 
     /** Samples one batch from x_T; sample k of the batch is sample firstSample + k of the run. */
     public Tensor sampleBatch(Tensor xT, NoiseSource noise, long firstSample, Progress progress, int batchIndex) {
+        return sampleBatch(xT, noise, firstSample, progress, batchIndex, null);
+    }
+
+    /** {@link #sampleBatch(Tensor, NoiseSource, long, Progress, int)}, showing {@code states} every intermediate state. */
+    public Tensor sampleBatch(Tensor xT, NoiseSource noise, long firstSample, Progress progress, int batchIndex, States states) {
         Tensor x = xT;
         try (Scope scope = Scope.open(); Stepper stepper = solver.stepper(model, plan, noise, firstSample)) {
             for (int i = 0; i < plan.intervals(); i++) {
@@ -107,6 +117,7 @@ public final class Sampler {
                 }
                 if (x != xT) Scope.detach(x).close();  // a run holds one state, not one per step
                 x = next;
+                if (states != null) states.after(i, x);
                 if (progress != null) progress.step(batchIndex, i);
             }
             return scope.keep(x);

@@ -1,4 +1,4 @@
-package org.timetuner4j.eval;
+package org.timetuner4j.metrics;
 
 import org.timetuner4j.nn.DigitClassifier;
 import org.timetuner4j.tensor.Scope;

@@ -1,4 +1,4 @@
-package org.timetuner4j.eval;
+package org.timetuner4j.metrics;
 
 import org.junit.jupiter.api.Test;
 import org.timetuner4j.backend.cpu.CpuBackend;
