@@ -34,7 +34,7 @@ class LayeringTest {
                 .layer("cli").definedBy(pkg("cli"))
                 .layer("tuner").definedBy(pkg("tuner"))
                 .layer("train").definedBy(pkg("train"))
-                .layer("metrics").definedBy(pkg("metrics"), pkg("eval"))
+                .layer("metrics").definedBy(pkg("metrics"))
                 .layer("diffusion").definedBy(pkg("diffusion"))
                 .layer("data").definedBy(pkg("data"))
                 .layer("io").definedBy(pkg("io"))
