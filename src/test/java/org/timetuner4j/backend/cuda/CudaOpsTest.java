@@ -1,7 +1,7 @@
 package org.timetuner4j.backend.cuda;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.timetuner4j.testing.CudaCase.cuda;
 import static org.timetuner4j.testing.CudaCase.rnd;
 
