@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes src/test/resources/fixtures/loss/cross-entropy.safetensors: PyTorch's softmax
 cross-entropy (torch.nn.functional.cross_entropy, reduction "mean") and its gradient w.r.t. the
-logits, for CrossEntropyReferenceTest.
+logits, for CrossEntropyOpTest.
 
 The logits are float32 [6,10]: rows of standard normal values at scales 0.1, 1, 5 and 30, one
 row shifted by +800 and one by -800 (exp(800) overflows even float64 and exp(-800) underflows

@@ -25,7 +25,7 @@ import org.timetuner4j.testing.Check;
 
 /**
  * The convolutions on cuDNN (forced on; cuBLAS off, so only the convolutions change) against the
- * CPU backend at 1e-4: every conv case of CudaOpsTest and more (stride 2, 1×1, 5×5, odd sizes,
+ * CPU backend at 1e-4: every CUDA conv case of ops/Conv2dOpTest and more (stride 2, 1×1, 5×5, odd sizes,
  * per-axis padding, batches), each checked to have run on cuDNN in all three directions; the
  * DDPM downsample's one-sided padding checked to stay on our kernels; bits identical run to run;
  * and the whole UNet forward/backward. Skips without CUDA, and with the reason when cuDNN is not
@@ -46,7 +46,7 @@ class CudnnConvolutionsTest {
 
     static Stream<Conv> symmetric() {
         return Stream.of(
-                new Conv(2, 3, 16, 16, 32, 3, 3, Conv2dGeometry.of(1, 1)),    // CudaOpsTest's
+                new Conv(2, 3, 16, 16, 32, 3, 3, Conv2dGeometry.of(1, 1)),    // Conv2dOpTest's
                 new Conv(3, 64, 8, 8, 96, 1, 1, Conv2dGeometry.of(1, 0)),
                 new Conv(1, 5, 9, 7, 6, 3, 3, Conv2dGeometry.of(2, 1)),
                 new Conv(4, 64, 32, 32, 64, 3, 3, Conv2dGeometry.of(1, 1)),
