@@ -3,6 +3,7 @@ package org.timetuner4j.bench;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.io.ModelFile;
 import org.timetuner4j.io.ModelInfo;
+import org.timetuner4j.io.UNetConfigJson;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.nn.UNetConfig;
 
@@ -25,7 +26,7 @@ public final class RandomModel {
             System.err.println("usage: RandomModel CONFIG.json OUT.safetensors [seed]");
             System.exit(2);
         }
-        UNetConfig cfg = UNetConfig.fromJson(Files.readString(Path.of(args[0])));
+        UNetConfig cfg = UNetConfigJson.fromJson(Files.readString(Path.of(args[0])));
         long seed = args.length == 3 ? Long.parseLong(args[2]) : 1234;
         UNet unet = new UNet(CpuBackend.INSTANCE, cfg);
         unet.initialize(seed);

@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.timetuner4j.backend.cpu.Parallel;
 import org.timetuner4j.data.ImageSet;
+import org.timetuner4j.io.UNetConfigJson;
 import org.timetuner4j.nn.UNetConfig;
 import org.timetuner4j.train.DiffusionTrainer;
 import org.timetuner4j.train.TrainSettings;
@@ -50,7 +51,7 @@ public class TrainStepBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         Parallel.setThreads(threads);
-        UNetConfig cfg = UNetConfig.fromJson(Files.readString(Path.of("bench/configs", config + ".json")));
+        UNetConfig cfg = UNetConfigJson.fromJson(Files.readString(Path.of("bench/configs", config + ".json")));
         int n = 4 * batch, d = cfg.inChannels() * cfg.resolution() * cfg.resolution();
         float[] x = new float[n * d];
         SplittableRandom r = new SplittableRandom(1);

@@ -23,6 +23,7 @@ import org.timetuner4j.diffusion.UNetNetwork;
 import org.timetuner4j.diffusion.solvers.Solver;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 import org.timetuner4j.diffusion.solvers.Solvers;
+import org.timetuner4j.io.UNetConfigJson;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.nn.UNetConfig;
 import org.timetuner4j.tensor.Shape;
@@ -74,7 +75,7 @@ public class TunerIterationBenchmark {
         Parallel.setThreads(threads);
         dev = BenchDevice.of(device);
         be = dev.backend();
-        UNetConfig cfg = UNetConfig.fromJson(Files.readString(Path.of("bench/configs", config + ".json")));
+        UNetConfig cfg = UNetConfigJson.fromJson(Files.readString(Path.of("bench/configs", config + ".json")));
         UNet unet = new UNet(be, cfg);
         unet.initialize(1);
         unet.train(false);

@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.cpu.Parallel;
+import org.timetuner4j.io.UNetConfigJson;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.nn.UNetConfig;
 import org.timetuner4j.tensor.Shape;
@@ -62,7 +63,7 @@ public class UNetForwardBenchmark {
         dev = BenchDevice.of(device);
         be = dev.backend();
         String[] parts = model.split(":");
-        UNetConfig cfg = UNetConfig.fromJson(Files.readString(Path.of("bench/configs", parts[0] + ".json")));
+        UNetConfig cfg = UNetConfigJson.fromJson(Files.readString(Path.of("bench/configs", parts[0] + ".json")));
         int batch = Integer.parseInt(parts[1]);
         unet = new UNet(be, cfg);
         unet.initialize(1234);
