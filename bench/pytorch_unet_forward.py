@@ -38,6 +38,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--weights", help="model file (.safetensors, ddim names) to load instead of seeded "
+                                      "random weights, e.g. RandomModel's (bench/compare-onnx.sh)")
     args = ap.parse_args()
     prepared = torch_bench_setup.prepare(ap, args)
     if prepared is None:
@@ -47,7 +49,11 @@ def main():
     with open(args.config) as f:
         config = json.load(f)
     torch.manual_seed(args.seed)
-    model = DDPMUNet(config).eval()
+    if args.weights:
+        from export_onnx import load_model  # tools/, next to ddpm_unet
+        model, _ = load_model(args.weights, args.config)
+    else:
+        model = DDPMUNet(config).eval()
     r, c = config["resolution"], config["in_channels"]
     x = torch.randn(args.batch, c, r, r)
     t = torch.randint(0, 1000, (args.batch,)).to(torch.float32)

@@ -3,6 +3,7 @@ package org.timetuner4j.bench;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.io.ModelFile;
 import org.timetuner4j.io.ModelInfo;
+import org.timetuner4j.io.UNetConfigJson;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.io.UNetConfigJson;
 import org.timetuner4j.nn.UNetConfig;

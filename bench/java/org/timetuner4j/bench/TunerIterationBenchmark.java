@@ -23,6 +23,7 @@ import org.timetuner4j.diffusion.UNetNetwork;
 import org.timetuner4j.diffusion.solvers.Solver;
 import org.timetuner4j.diffusion.solvers.SolverPlan;
 import org.timetuner4j.diffusion.solvers.Solvers;
+import org.timetuner4j.io.UNetConfigJson;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.io.UNetConfigJson;
 import org.timetuner4j.nn.UNetConfig;

@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.cpu.Parallel;
+import org.timetuner4j.io.UNetConfigJson;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.io.UNetConfigJson;
 import org.timetuner4j.nn.UNetConfig;
