@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -122,8 +123,6 @@ final class EvaluateCommand implements Callable<Integer> {
         for (String s : settingSpecs) settings.add(EvaluationSetting.parse(s, null));
         if (settingsFile != null) settings.addAll(EvaluationSetting.readFile(settingsFile));
         if (settings.isEmpty()) throw new UserError("no settings: give --setting SPEC (repeatable) or --settings FILE");
-        Path csv = outDir.resolve("evaluate.csv");
-        OutputFiles.checkWritable(csv, "--out-dir");
         if (heldout == null) heldout = ShippedModel.require(HELDOUT, "--heldout", "--heldout D.safetensors");
         requireFile(heldout, "--heldout");
         if (real == null) {
@@ -142,6 +141,8 @@ final class EvaluateCommand implements Callable<Integer> {
         if (!Arrays.equals(shape, new int[] {1, DigitClassifier.SIZE, DigitClassifier.SIZE}))
             throw new UserError("the model samples " + Arrays.toString(shape) + ", but the digit classifier judges [1, 28, 28] images");
         List<Run> runs = prepare(settings, predictor, be);
+        Path csv = outDir.resolve("evaluate.csv");
+        OutputFiles.checkWritable(csv, "--out-dir");  // after every input is checked, so a refused run leaves no folder behind
         DigitJudge judge = new DigitJudge(DigitClassifierFile.load(classifier, be), CLASSIFIER_BATCH);
         ImageSet heldoutSet = ImageSet.read(heldout);
         ImageSet realSet = real == null ? null : ImageSet.read(real);
@@ -202,7 +203,11 @@ final class EvaluateCommand implements Callable<Integer> {
         for (EvaluationSetting s : settings) {
             TunedSchedule tau = null;
             if (s.tau() != null) {
-                tau = TunedSchedule.read(s.tau());
+                try {
+                    tau = TunedSchedule.read(s.tau());
+                } catch (IOException | UserError e) {
+                    throw new UserError(s.label() + ": " + e.getMessage());
+                }
                 if (tau.modelSha256() != null && !allowOtherModel) {
                     if (sha == null && !model.startsWith("gaussian:")) sha = TimeTuner.sha256(Path.of(model));
                     try {
