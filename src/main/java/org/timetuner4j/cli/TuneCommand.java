@@ -11,6 +11,7 @@ import org.timetuner4j.diffusion.DiffusionModels;
 import org.timetuner4j.diffusion.NoisePredictor;
 import org.timetuner4j.diffusion.sampling.Sampler;
 import org.timetuner4j.diffusion.Trajectory;
+import org.timetuner4j.metrics.TuningLossChart;
 import org.timetuner4j.tuner.TimeTuner;
 import org.timetuner4j.diffusion.sampling.TunedSchedule;
 import org.timetuner4j.tuner.TunerCheckpoint;
@@ -88,6 +89,7 @@ final class TuneCommand implements Callable<Integer> {
         Path ckpt = out.resolveSibling(out.getFileName() + ".ckpt");
         OutputFiles.checkWritable(out, "--out");
         OutputFiles.checkWritable(ckpt, "--out's checkpoint");
+        OutputFiles.checkWritable(lossChartPath(out), "--out's loss chart");
         Backend be = Devices.select(device);
         TunerObjective.Mode m = switch (mode) {
             case "sequential" -> TunerObjective.Mode.SEQUENTIAL;
@@ -121,12 +123,22 @@ final class TuneCommand implements Callable<Integer> {
             });
         }
         result.write(out);
+        Path chart = lossChartPath(out);
+        TuningLossChart.write(tuner.lossHistory(), Math.max(1, iters / 20),
+                "TimeTuner loss: " + solver + ", NFE " + nfe + ", " + traj.id() + ", " + mode, chart);
         Files.deleteIfExists(ckpt);
         StringBuilder sb = new StringBuilder();
         double[][] r = result.ratios();
         for (double[] ri : r) sb.append(ri.length == 1 ? String.format(Locale.ROOT, "%.4f", ri[0]) : java.util.Arrays.toString(ri)).append(' ');
         System.err.println("ratios: " + sb.toString().trim());
-        System.err.println("wrote " + out);
+        System.err.println("wrote " + out + " and " + chart);
         return 0;
+    }
+
+    /** tuned.json → tuned-loss.png, beside it. */
+    static Path lossChartPath(Path out) {
+        String name = out.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return out.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + "-loss.png");
     }
 }

@@ -49,6 +49,7 @@ public final class TimeTuner {
     private final Solver solver;
     private final SolverPlan plan;
     private final TunedTimeRange range;
+    private double[][] lossHistory = new double[0][];
 
     public TimeTuner(NoisePredictor model, DataSet data, TunerSettings settings, Backend backend) {
         this.model = model;
@@ -65,6 +66,9 @@ public final class TimeTuner {
     }
 
     public SolverPlan plan() { return plan; }
+
+    /** The loss of every iteration, per tuned step, of the last {@link #run} (resumed runs included). */
+    public double[][] lossHistory() { return lossHistory; }
 
     /**
      * Runs (or, with a checkpoint file present and {@code resume}, continues) the tuning and
@@ -85,6 +89,9 @@ public final class TimeTuner {
             state.done = new double[0][];
             state.finalLoss = new double[0];
         }
+        if (state.losses == null) state.losses = new double[0][];
+        long began = System.nanoTime();
+        double secondsBefore = state.seconds;
         TunerObjective objective = new TunerObjective(model, solver, plan, settings.mode(), backend);
         while (state.interval < k - 1) {
             int i = state.interval;
@@ -100,6 +107,9 @@ public final class TimeTuner {
                 adam = new Adam(settings.lr(), slots);
             }
             double loss = state.lastLoss;
+            double[] iterationLosses = new double[settings.iters()];
+            if (state.currentLosses != null)
+                System.arraycopy(state.currentLosses, 0, iterationLosses, 0, Math.min(state.iteration, state.currentLosses.length));
             for (int it = state.iteration; it < settings.iters(); it++) {
                 TunerObjective.Result res;
                 try (Scope scope = Scope.open()) {
@@ -116,16 +126,24 @@ public final class TimeTuner {
                 Adam adamBefore = adam.copy();
                 String bad = update(adam, r, res, i);
                 if (bad != null) {
-                    if (checkpoint != null) keep(state, before, adamBefore, loss, checkpoint);
+                    if (checkpoint != null) {
+                        state.currentLosses = java.util.Arrays.copyOf(iterationLosses, it);
+                        state.seconds = secondsBefore + (System.nanoTime() - began) / 1e9;
+                        keep(state, before, adamBefore, loss, checkpoint);
+                    }
                     throw new TuningDivergedException("tuning diverged at step " + i + ", iteration " + it + ": " + bad
                             + " (ratios " + java.util.Arrays.toString(before) + ")"
                             + (checkpoint == null ? "" : "; the last good state is kept in " + checkpoint));
                 }
                 loss = res.loss();
+                iterationLosses[it] = loss;
                 if (listener != null) listener.iteration(i, k - 1, it, settings.iters(), loss, r);
                 state.iteration = it + 1;
-                if (checkpoint != null && state.iteration % CHECKPOINT_EVERY == 0 && state.iteration < settings.iters())
+                if (checkpoint != null && state.iteration % CHECKPOINT_EVERY == 0 && state.iteration < settings.iters()) {
+                    state.currentLosses = java.util.Arrays.copyOf(iterationLosses, state.iteration);
+                    state.seconds = secondsBefore + (System.nanoTime() - began) / 1e9;
                     keep(state, r, adam, loss, checkpoint);
+                }
             }
             double[][] done = java.util.Arrays.copyOf(state.done, i + 1);
             done[i] = new double[r.length];
@@ -139,8 +157,14 @@ public final class TimeTuner {
             state.adamM = state.adamV = null;
             state.adamStep = 0;
             state.lastLoss = 0;
+            state.losses = java.util.Arrays.copyOf(state.losses, i + 1);
+            state.losses[i] = iterationLosses;
+            state.currentLosses = null;
+            state.seconds = secondsBefore + (System.nanoTime() - began) / 1e9;
             if (checkpoint != null) state.write(checkpoint);
         }
+        lossHistory = state.losses;
+        state.seconds = secondsBefore + (System.nanoTime() - began) / 1e9;
         return result(state);
     }
 
@@ -200,6 +224,7 @@ public final class TimeTuner {
         prov.put("model", new JsonPrimitive(settings.model()));
         if (settings.modelSha256() != null) prov.put("model_sha256", new JsonPrimitive(settings.modelSha256()));
         prov.put("data", new JsonPrimitive(settings.data()));
+        prov.put("tuning_seconds", new JsonPrimitive(Math.round(state.seconds * 10) / 10.0));
         double[] ts = new double[k];
         for (int i = 0; i < k; i++) ts[i] = plan.time(i);
         return new TunedSchedule(settings.solver(), settings.nfe(), settings.trajectory(), ts, ratios, prov);

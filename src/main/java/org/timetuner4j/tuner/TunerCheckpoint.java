@@ -26,6 +26,9 @@ public final class TunerCheckpoint {
     double[] adamM, adamV;
     int adamStep;
     double lastLoss;
+    double[][] losses;       // the loss of every iteration of each finished interval
+    double[] currentLosses;  // the losses of the current interval's first `iteration` iterations
+    double seconds;          // wall time spent tuning, over all runs that reached this state
 
     /** The step being tuned (0-based); for progress displays. */
     public int interval() { return interval; }

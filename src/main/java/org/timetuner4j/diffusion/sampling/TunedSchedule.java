@@ -71,6 +71,9 @@ public final class TunedSchedule {
     }
 
     /** The SHA-256 of the model file the ratios were tuned for, or null when the file does not say. */
+    /** How the ratios were made (mode, lr, iters, losses, model, tuning time …); read-only. */
+    public Map<String, JsonElement> provenance() { return java.util.Collections.unmodifiableMap(provenance); }
+
     public String modelSha256() {
         JsonElement e = provenance.get("model_sha256");
         return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
