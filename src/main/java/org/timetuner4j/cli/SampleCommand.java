@@ -61,6 +61,9 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--tuned", paramLabel = "FILE", description = "τ file from `tune`, or a JSON list of ratios (one per step).")
     Path tuned;
 
+    @Option(names = "--no-tuned", description = "Sample the shipped model without the τ file shipped for these settings.")
+    boolean noTuned;
+
     @Option(names = "--allow-other-model", description = "Accept a τ file tuned for another model file (its recorded SHA-256 differs).")
     boolean allowOtherModel;
 
@@ -97,7 +100,8 @@ final class SampleCommand implements Callable<Integer> {
         OutputFiles.checkWritable(out, "--out");
         if (samplesOut != null) OutputFiles.checkWritable(samplesOut, "--samples-out");
         Backend be = Devices.select(device);
-        if (model == null) model = ShippedModel.require();
+        boolean shipped = model == null;
+        if (shipped) model = ShippedModel.require();
         NoisePredictor predictor = DiffusionModels.open(model, be);
         if (classLabel != null || guidanceScale != 1.0) {
             if (!(predictor instanceof ModelWrapper w))
@@ -106,9 +110,16 @@ final class SampleCommand implements Callable<Integer> {
             w.labels(new int[] {classLabel}).classifierFreeGuidance(guidanceScale);
         }
         Trajectory traj = trajectory == null ? Sampler.defaultTrajectory(solver) : Trajectory.of(trajectory);
+        if (tuned != null && noTuned) throw new IllegalArgumentException("--tuned and --no-tuned contradict each other");
         TunedSchedule tau = tuned == null ? null : TunedSchedule.read(tuned);
         if (tau != null && tau.modelSha256() != null && !allowOtherModel)
             tau.requireModel(model, model.startsWith("gaussian:") ? null : TimeTuner.sha256(Path.of(model)));
+        Path shippedTau = null;
+        if (shipped && tuned == null && !noTuned && etaValue == 0) {
+            shippedTau = ShippedModel.tunedFile(solver, nfe, traj.id());
+            tau = shippedTau == null ? null : ShippedTuning.forShippedModel(shippedTau, Path.of(model));
+            if (tau == null) shippedTau = null;
+        }
         Sampler sampler = Sampler.builder(predictor).solver(solver).eta(etaValue).nfe(nfe).trajectory(traj).tuned(tau).build();
         SolverPlan plan = sampler.plan();
         if (plan.nfe() != nfe)
@@ -154,7 +165,7 @@ final class SampleCommand implements Callable<Integer> {
             Safetensors.write(samplesOut, Map.of("samples", TensorData.f32(samples, n, shape[0], shape[1], shape[2])), md, "F32");
         }
         System.err.printf("%d samples, %s, NFE %d (%d steps, %s trajectory)%s -> %s%n", n, solver, plan.nfe(), plan.intervals(),
-                traj.id(), tau == null ? "" : ", tuned", out);
+                traj.id(), tau == null ? "" : ", tuned" + (shippedTau == null ? "" : " (" + shippedTau + ")"), out);
         return 0;
     }
 }

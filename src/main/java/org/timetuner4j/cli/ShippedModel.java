@@ -8,7 +8,16 @@ final class ShippedModel {
     static final String RELATIVE = "weights/mnist-digits.safetensors";
     static final String CLASSIFIER = "weights/digit-classifier.safetensors";
 
+    /** Where the τ files tuned for the shipped model live: {@code mnist-digits-<solver>-nfe<N>-<trajectory>.json}. */
+    static final String TUNED_FOLDER = "weights/tuned";
+
     private ShippedModel() {}
+
+    /** The τ file shipped for these sampler settings, or null when none ships. */
+    static Path tunedFile(String solver, int nfe, String trajectory) {
+        Path p = path(TUNED_FOLDER + "/mnist-digits-" + solver + "-nfe" + nfe + "-" + trajectory + ".json");
+        return Files.isRegularFile(p) ? p : null;
+    }
 
     /**
      * A shipped file: under the project folder the launcher names ({@code -Dtimetuner.home}),

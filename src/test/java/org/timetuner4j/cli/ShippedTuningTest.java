@@ -1,0 +1,106 @@
+package org.timetuner4j.cli;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonPrimitive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.diffusion.DiffusionModels;
+import org.timetuner4j.diffusion.sampling.Sampler;
+import org.timetuner4j.diffusion.sampling.TunedSchedule;
+import org.timetuner4j.diffusion.solvers.SolverPlan;
+import org.timetuner4j.io.ModelFile;
+import org.timetuner4j.io.ModelInfo;
+import org.timetuner4j.io.Safetensors;
+import org.timetuner4j.nn.UNet;
+import org.timetuner4j.nn.UNetConfig;
+import org.timetuner4j.testing.CliRun;
+import org.timetuner4j.testing.SavedProperty;
+import org.timetuner4j.tuner.TimeTuner;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `sample` on the shipped model uses the τ file shipped for its settings, unless told not to or it is stale. */
+class ShippedTuningTest {
+    @TempDir Path home;
+
+    private Path model;
+
+    private void shipModel() throws Exception {
+        model = home.resolve(ShippedModel.RELATIVE);
+        Files.createDirectories(model.getParent());
+        UNet unet = new UNet(CpuBackend.INSTANCE, new UNetConfig(32, 1, new int[] {1}, 1, new int[0], 0, 1, 8, true, 10));
+        unet.initialize(3);
+        ModelFile.save(model, unet, ModelInfo.ddpmDefaults(unet.config()), "F32");
+    }
+
+    /** A τ file for ddim, NFE 3, official, with ratios that change the samples, recorded for {@code sha}. */
+    private Path shipTau(String sha) throws Exception {
+        SolverPlan plan = Sampler.builder(DiffusionModels.open(model.toString(), CpuBackend.INSTANCE)).solver("ddim").nfe(3).build().plan();
+        double[] ts = new double[plan.intervals()];
+        for (int i = 0; i < ts.length; i++) ts[i] = plan.time(i);
+        double[][] r = new double[plan.intervals()][];
+        for (int i = 0; i < r.length; i++) r[i] = new double[] {i == r.length - 1 ? 1.0 : 0.8 + 0.05 * i};
+        Map<String, JsonElement> prov = Map.of("model_sha256", new JsonPrimitive(sha));
+        Path tau = home.resolve(ShippedModel.TUNED_FOLDER).resolve("mnist-digits-ddim-nfe3-official.json");
+        Files.createDirectories(tau.getParent());
+        new TunedSchedule("ddim", 3, "official", ts, r, prov).write(tau);
+        return tau;
+    }
+
+    private float[] sample(String... extra) throws Exception {
+        Path out = home.resolve("s" + System.nanoTime() + ".safetensors");
+        String[] base = {"sample", "--nfe", "3", "--count", "2", "--device", "cpu", "--out", home.resolve("g.png").toString(),
+                "--samples-out", out.toString()};
+        String[] args = new String[base.length + extra.length];
+        System.arraycopy(base, 0, args, 0, base.length);
+        System.arraycopy(extra, 0, args, base.length, extra.length);
+        try (SavedProperty p = SavedProperty.set("timetuner.home", home.toString())) {
+            Object[] res = CliRun.run(args);
+            assertEquals(0, res[0], (String) res[1]);
+            lastErr = (String) res[1];
+        }
+        return Safetensors.read(out).tensors().get("samples").values();
+    }
+
+    private String lastErr;
+
+    @Test void theShippedTauFileIsUsedByDefault() throws Exception {
+        shipModel();
+        Path tau = shipTau(TimeTuner.sha256(model));
+        float[] byDefault = sample();
+        assertTrue(lastErr.contains("tuned (" + tau), lastErr);
+        float[] untuned = sample("--no-tuned");
+        assertFalse(lastErr.contains("tuned"), lastErr);
+        float[] explicit = sample("--tuned", tau.toString());
+        assertArrayEquals(explicit, byDefault, 0f, "the default run is the run with the shipped τ file");
+        assertFalse(java.util.Arrays.equals(untuned, byDefault), "ratios below 1 must change the samples");
+    }
+
+    @Test void aTauFileOfAnotherModelVersionIsSkippedWithAWarning() throws Exception {
+        shipModel();
+        shipTau("0".repeat(64));
+        float[] stale = sample();
+        assertTrue(lastErr.contains("warning:") && lastErr.contains("another version"), lastErr);
+        assertArrayEquals(sample("--no-tuned"), stale, 0f);
+    }
+
+    @Test void noTauFileForOtherSettings() throws Exception {
+        shipModel();
+        shipTau(TimeTuner.sha256(model));
+        try (SavedProperty p = SavedProperty.set("timetuner.home", home.toString())) {
+            Object[] res = CliRun.run("sample", "--nfe", "4", "--count", "1", "--device", "cpu", "--out", home.resolve("g.png").toString());
+            assertEquals(0, res[0], (String) res[1]);
+            assertFalse(((String) res[1]).contains("tuned"), (String) res[1]);
+            Object[] both = CliRun.run("sample", "--tuned", "x.json", "--no-tuned", "--out", home.resolve("g.png").toString());
+            assertEquals(1, both[0]);
+        }
+    }
+}
