@@ -79,8 +79,9 @@ public final class EvaluationCharts {
         }
         if (floor != null && !points.isEmpty()) {
             XYSeries f = new XYSeries("real vs real (training vs held-out digits)");
-            f.add(minNfe, floor);
-            f.add(maxNfe == minNfe ? maxNfe + 1 : maxNfe, floor);
+            double pad = maxNfe == minNfe ? 0.5 : 0;   // one NFE: a short line centred on it, not an axis to NFE + 1
+            f.add(minNfe - pad, floor);
+            f.add(maxNfe + pad, floor);
             ds.addSeries(f);
             dashed.add(false);
         }
