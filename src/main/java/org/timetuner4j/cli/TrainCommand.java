@@ -91,11 +91,13 @@ final class TrainCommand implements Callable<Integer> {
         if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
         if (!(checkpointMinutes > 0)) throw new IllegalArgumentException("--checkpoint-minutes must be > 0, got " + checkpointMinutes);
         if (previewEvery < 0) throw new IllegalArgumentException("--preview-every must be >= 0, got " + previewEvery);
+        TrainSettings settings = new TrainSettings(batch, lr, warmup, clip, ema, labelDropout, seed);
+        ImageSet images = ImageSet.read(data);
+        if (config != null) readConfig(config);
+        // Outputs last: checking them makes their folder, which a refused run should not leave behind.
         OutputFiles.checkWritable(out, "--out");
         OutputFiles.checkWritable(TrainingRun.checkpointOf(out), "--out's checkpoint");
         Backend be = Devices.select(device);
-        TrainSettings settings = new TrainSettings(batch, lr, warmup, clip, ema, labelDropout, seed);
-        ImageSet images = ImageSet.read(data);
         try (RunLock lock = RunLock.acquire(out)) {
             Path ckptPath = TrainingRun.checkpointOf(out);
             DiffusionTrainer trainer;
