@@ -104,6 +104,7 @@ final class EvaluateCommand implements Callable<Integer> {
     private static final class Run {
         final EvaluationSetting setting;
         final Sampler sampler;
+        TunedSchedule tau;
         TrajectoryError.Result trajectory;
         double frechet;
 
@@ -193,7 +194,14 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private static EvaluationReport.Row row(Run r) {
-        return new EvaluationReport.Row(r.setting, r.sampler.plan().nfe(), r.frechet, r.trajectory);
+        String mode = null;
+        Double seconds = null;
+        if (r.tau != null) {
+            var prov = r.tau.provenance();
+            if (prov.containsKey("mode")) mode = prov.get("mode").getAsString();
+            if (prov.containsKey("tuning_seconds")) seconds = prov.get("tuning_seconds").getAsDouble();
+        }
+        return new EvaluationReport.Row(r.setting, r.sampler.plan().nfe(), r.frechet, r.trajectory, mode, seconds);
     }
 
     /** A sampler per setting, every τ file checked against its setting and the model before any work. */
@@ -219,7 +227,9 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             try {
                 Sampler sampler = Sampler.builder(predictor).solver(s.solver()).nfe(s.nfe()).trajectory(s.trajectory()).tuned(tau).build();
-                runs.add(new Run(s, sampler));
+                Run run = new Run(s, sampler);
+                run.tau = tau;
+                runs.add(run);
             } catch (IllegalArgumentException e) {
                 throw new UserError(s.label() + ": " + e.getMessage());
             }

@@ -14,20 +14,27 @@ import java.util.stream.Collectors;
 
 /** What {@code evaluate} prints and writes: the table, evaluate.csv and the two charts. */
 final class EvaluationReport {
-    /** One measured setting. */
-    record Row(EvaluationSetting setting, int nfe, double frechet, TrajectoryError.Result trajectory) {}
+    /**
+     * One measured setting; {@code tauMode} (parallel, sequential) and {@code tuningSeconds} come
+     * from the τ file's provenance, null for an untuned setting or a plain list of ratios.
+     */
+    record Row(EvaluationSetting setting, int nfe, double frechet, TrajectoryError.Result trajectory, String tauMode, Double tuningSeconds) {
+        /** The setting's label, with the tuning mode when known (two τ files of one setting differ in it). */
+        String name() { return setting.label() + (tauMode == null ? "" : "(" + tauMode + ")"); }
+    }
 
-    static final String CSV_HEADER = "setting,solver,nfe,trajectory,tau,frechet,final_error,mean_error,step_errors";
+    static final String CSV_HEADER = "setting,solver,nfe,trajectory,tau,tau_mode,tuning_seconds,frechet,final_error,mean_error,step_errors";
 
     private EvaluationReport() {}
 
     static void printTable(List<Row> rows, Double floor, int count, int realCount, int heldoutCount, int trajectoryCount) {
         System.out.printf(Locale.ROOT, "Fréchet distance: %d samples per setting vs %d held-out digits; trajectory error: mean L2 distance "
                 + "per sample over %d samples%n", count, heldoutCount, trajectoryCount);
-        System.out.printf(Locale.ROOT, "%-32s %4s %10s %12s %12s%n", "setting", "NFE", "Fréchet", "final error", "mean error");
+        System.out.printf(Locale.ROOT, "%-44s %4s %10s %12s %12s %10s%n", "setting", "NFE", "Fréchet", "final error", "mean error", "tuning s");
         for (Row r : rows)
-            System.out.printf(Locale.ROOT, "%-32s %4d %10.4f %12.5f %12.5f%n", r.setting().label(), r.nfe(), r.frechet(),
-                    r.trajectory().last(), r.trajectory().meanOverSteps());
+            System.out.printf(Locale.ROOT, "%-44s %4d %10.4f %12.5f %12.5f %10s%n", r.name(), r.nfe(), r.frechet(),
+                    r.trajectory().last(), r.trajectory().meanOverSteps(),
+                    r.tuningSeconds() == null ? "" : String.format(Locale.ROOT, "%.0f", r.tuningSeconds()));
         if (floor != null)
             System.out.printf(Locale.ROOT, "real vs real (%d training vs %d held-out digits): Fréchet %.4f%n", realCount, heldoutCount, floor);
     }
@@ -39,11 +46,12 @@ final class EvaluationReport {
             EvaluationSetting s = r.setting();
             String steps = java.util.Arrays.stream(r.trajectory().error()).mapToObj(e -> String.format(Locale.ROOT, "%.6g", e))
                     .collect(Collectors.joining(" "));
-            lines.add(String.join(",", s.label(), s.solver(), Integer.toString(r.nfe()), s.trajectory().id(),
-                    s.tau() == null ? "" : quote(s.tau().toString()), num(r.frechet()), num(r.trajectory().last()),
+            lines.add(String.join(",", r.name(), s.solver(), Integer.toString(r.nfe()), s.trajectory().id(),
+                    s.tau() == null ? "" : quote(s.tau().toString()), r.tauMode() == null ? "" : r.tauMode(),
+                    r.tuningSeconds() == null ? "" : num(r.tuningSeconds()), num(r.frechet()), num(r.trajectory().last()),
                     num(r.trajectory().meanOverSteps()), steps));
         }
-        if (floor != null) lines.add("real-vs-real,,,,," + num(floor) + ",,,");
+        if (floor != null) lines.add("real-vs-real,,,,,,," + num(floor) + ",,,");
         Path tmp = csv.resolveSibling(csv.getFileName() + ".tmp");
         Files.write(tmp, lines, StandardCharsets.UTF_8);
         Files.move(tmp, csv, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -54,8 +62,9 @@ final class EvaluationReport {
         List<EvaluationCharts.FrechetPoint> points = new ArrayList<>();
         for (Row r : rows) {
             EvaluationSetting s = r.setting();
-            curves.add(new EvaluationCharts.ErrorCurve(s.label(), s.tuned(), r.trajectory().error()));
-            points.add(new EvaluationCharts.FrechetPoint(s.solver() + " " + s.trajectory().id() + (s.tuned() ? " tuned" : ""), s.tuned(),
+            curves.add(new EvaluationCharts.ErrorCurve(r.name(), s.tuned(), r.trajectory().error()));
+            points.add(new EvaluationCharts.FrechetPoint(s.solver() + " " + s.trajectory().id()
+                    + (s.tuned() ? " tuned" + (r.tauMode() == null ? "" : " (" + r.tauMode() + ")") : ""), s.tuned(),
                     r.nfe(), r.frechet()));
         }
         EvaluationCharts.writeTrajectoryErrors(curves, outDir.resolve("trajectory-error.png"));

@@ -80,16 +80,33 @@ class EvaluateCommandTest {
         assertEquals(EvaluationReport.CSV_HEADER, csv.get(0));
         assertEquals(4, csv.size(), String.join("\n", csv));
         String[] ddim = csv.get(1).split(",", -1), dpm = csv.get(2).split(",", -1);
-        assertArrayEquals(new String[] {"ddim:2:official", "ddim", "2", "official", ""}, Arrays.copyOf(ddim, 5));
-        assertEquals(2, ddim[8].split(" ").length, "one error per step");
-        assertEquals(3, dpm[8].split(" ").length, "one error per step");
+        assertArrayEquals(new String[] {"ddim:2:official", "ddim", "2", "official", "", "", ""}, Arrays.copyOf(ddim, 7));
+        assertEquals(2, ddim[10].split(" ").length, "one error per step");
+        assertEquals(3, dpm[10].split(" ").length, "one error per step");
         for (String[] row : new String[][] {ddim, dpm})
-            for (int c = 5; c <= 7; c++) assertTrue(Double.parseDouble(row[c]) > 0, csv.toString());
-        assertTrue(csv.get(3).startsWith("real-vs-real,,,,,"), csv.get(3));
+            for (int c = 7; c <= 9; c++) assertTrue(Double.parseDouble(row[c]) > 0, csv.toString());
+        assertTrue(csv.get(3).startsWith("real-vs-real,,,,,,,"), csv.get(3));
+        assertTrue(Double.parseDouble(csv.get(3).split(",", -1)[7]) > 0, csv.get(3));
         for (String png : new String[] {"trajectory-error.png", "frechet.png"}) {
             byte[] head = Arrays.copyOf(Files.readAllBytes(out.resolve(png)), 4);
             assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, head, png);
         }
+    }
+
+    @Test void aTunedRowNamesItsModeAndTuningTime() throws Exception {
+        Path tau = tmp.resolve("p.json");
+        new TunedSchedule("ddim", 2, "official", null, new double[][] {{0.9}, {1.0}},
+                java.util.Map.of("mode", new com.google.gson.JsonPrimitive("parallel"), "tuning_seconds", new com.google.gson.JsonPrimitive(123.4)))
+                .write(tau);
+        Path out = tmp.resolve("tuned");
+        Object[] r = CliRun.runCapturingStdout(args(out, "--setting", "ddim:2", "--setting", "ddim:2:official:tau=" + tau));
+        assertEquals(0, r[0], (String) r[1]);
+        String table = (String) r[2];
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("ddim:2:official+tau(parallel)") && l.strip().endsWith(" 123")), table);
+        String[] tuned = Files.readAllLines(out.resolve("evaluate.csv"), StandardCharsets.UTF_8).get(2).split(",", -1);
+        assertEquals("ddim:2:official+tau(parallel)", tuned[0]);
+        assertEquals("parallel", tuned[5]);
+        assertEquals(123.4, Double.parseDouble(tuned[6]), 1e-9);
     }
 
     @Test void aSettingsFileNamesTauFilesRelativeToItself() throws Exception {
