@@ -224,7 +224,7 @@ public final class TimeTuner {
         prov.put("model", new JsonPrimitive(settings.model()));
         if (settings.modelSha256() != null) prov.put("model_sha256", new JsonPrimitive(settings.modelSha256()));
         prov.put("data", new JsonPrimitive(settings.data()));
-        prov.put("tuning_seconds", new JsonPrimitive(Math.round(state.seconds * 10) / 10.0));
+        prov.put("tuning_seconds", new JsonPrimitive(Math.round(state.seconds * 1000) / 1000.0));
         double[] ts = new double[k];
         for (int i = 0; i < k; i++) ts[i] = plan.time(i);
         return new TunedSchedule(settings.solver(), settings.nfe(), settings.trajectory(), ts, ratios, prov);

@@ -92,7 +92,8 @@ class CliErrorsTest {
         assertOneErrorLine(run("sample", "--model", G, "--out", "/proc/grid.png"), "no file can be created in /proc");   // read-only, even for root
         assertOneErrorLine(run("tune", "--model", G, "--data", G, "--out", underAFile), file + " is not a directory");
         assertOneErrorLine(run("tune", "--model", G, "--data", G, "--out", tmp.toString()), "is a directory");
-        assertOneErrorLine(run("train", "--data", "none.safetensors", "--out", tmp.toString()), "is a directory");
+        String digits = Path.of("data/mnist-heldout.safetensors").toAbsolutePath().toString();
+        assertOneErrorLine(run("train", "--data", digits, "--out", tmp.toString()), "is a directory");
         assertOneErrorLine(run("eval", "--model", "m", "--input", file.toString(), "--output", underAFile), file + " is not a directory");
         Files.createDirectory(tmp.resolve("t.json.ckpt"));
         assertOneErrorLine(run("tune", "--model", G, "--data", G, "--out", tmp.resolve("t.json").toString()), "t.json.ckpt is a directory");
