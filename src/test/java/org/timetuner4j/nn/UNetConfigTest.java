@@ -3,21 +3,11 @@ package org.timetuner4j.nn;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.timetuner4j.testing.ConfigChecks.bad;
+import static org.timetuner4j.testing.ConfigChecks.withDropout;
 
 class UNetConfigTest {
 
-    private static UNetConfig withDropout(UNetConfig c, double dropout) {
-        return new UNetConfig(c.ch(), c.outCh(), c.chMult(), c.numResBlocks(), c.attnResolutions(), dropout,
-                c.inChannels(), c.resolution(), c.resampWithConv());
-    }
-
-    private static IllegalArgumentException bad(Runnable r, String... fragments) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
-        String m = e.getMessage();
-        assertFalse(m.contains("\n"), "one-line message: " + m);
-        for (String f : fragments) assertTrue(m.contains(f), "message '" + m + "' should contain '" + f + "'");
-        return e;
-    }
 
     @Test
     void geometry() {
