@@ -185,10 +185,10 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - began) / 1e9;
 
-        EvaluationReport.printTable(runs.stream().map(EvaluateCommand::row).toList(), floor, count, realSet == null ? 0 : Math.min(count, realSet.size()),
-                heldoutSet.size(), trajectoryCount);
-        EvaluationReport.writeCsv(runs.stream().map(EvaluateCommand::row).toList(), floor, csv);
-        EvaluationReport.writeCharts(runs.stream().map(EvaluateCommand::row).toList(), floor, outDir);
+        List<EvaluationReport.Row> rows = runs.stream().map(EvaluateCommand::row).toList();
+        EvaluationReport.printTable(rows, floor, count, realSet == null ? 0 : Math.min(count, realSet.size()), heldoutSet.size(), trajectoryCount);
+        EvaluationReport.writeCsv(rows, floor, csv);
+        EvaluationReport.writeCharts(rows, floor, outDir);
         System.err.printf(Locale.ROOT, "%d settings in %.1f s -> %s%n", runs.size(), seconds, outDir);
         return 0;
     }

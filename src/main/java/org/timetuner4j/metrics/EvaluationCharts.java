@@ -133,7 +133,8 @@ public final class EvaluationCharts {
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
     }
 
-    private static void save(JFreeChart chart, Path png) throws IOException {
+    /** Writes the chart as a 900×500 PNG atomically (a temporary file, then a move), making its folder. */
+    static void save(JFreeChart chart, Path png) throws IOException {
         Path abs = png.toAbsolutePath();
         if (abs.getParent() != null) Files.createDirectories(abs.getParent());
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.DoubleSupplier;
 
 /**
  * TimeTuner's training loop (spec §5.2): for each interval but the last, a fresh Adam on the
@@ -92,6 +93,7 @@ public final class TimeTuner {
         if (state.losses == null) state.losses = new double[0][];
         long began = System.nanoTime();
         double secondsBefore = state.seconds;
+        DoubleSupplier seconds = () -> secondsBefore + (System.nanoTime() - began) / 1e9;   // this run's time added
         TunerObjective objective = new TunerObjective(model, solver, plan, settings.mode(), backend);
         while (state.interval < k - 1) {
             int i = state.interval;
@@ -126,11 +128,7 @@ public final class TimeTuner {
                 Adam adamBefore = adam.copy();
                 String bad = update(adam, r, res, i);
                 if (bad != null) {
-                    if (checkpoint != null) {
-                        state.currentLosses = java.util.Arrays.copyOf(iterationLosses, it);
-                        state.seconds = secondsBefore + (System.nanoTime() - began) / 1e9;
-                        keep(state, before, adamBefore, loss, checkpoint);
-                    }
+                    if (checkpoint != null) keep(state, before, adamBefore, loss, iterationLosses, seconds.getAsDouble(), checkpoint);
                     throw new TuningDivergedException("tuning diverged at step " + i + ", iteration " + it + ": " + bad
                             + " (ratios " + java.util.Arrays.toString(before) + ")"
                             + (checkpoint == null ? "" : "; the last good state is kept in " + checkpoint));
@@ -139,11 +137,8 @@ public final class TimeTuner {
                 iterationLosses[it] = loss;
                 if (listener != null) listener.iteration(i, k - 1, it, settings.iters(), loss, r);
                 state.iteration = it + 1;
-                if (checkpoint != null && state.iteration % CHECKPOINT_EVERY == 0 && state.iteration < settings.iters()) {
-                    state.currentLosses = java.util.Arrays.copyOf(iterationLosses, state.iteration);
-                    state.seconds = secondsBefore + (System.nanoTime() - began) / 1e9;
-                    keep(state, r, adam, loss, checkpoint);
-                }
+                if (checkpoint != null && state.iteration % CHECKPOINT_EVERY == 0 && state.iteration < settings.iters())
+                    keep(state, r, adam, loss, iterationLosses, seconds.getAsDouble(), checkpoint);
             }
             double[][] done = java.util.Arrays.copyOf(state.done, i + 1);
             done[i] = new double[r.length];
@@ -160,17 +155,23 @@ public final class TimeTuner {
             state.losses = java.util.Arrays.copyOf(state.losses, i + 1);
             state.losses[i] = iterationLosses;
             state.currentLosses = null;
-            state.seconds = secondsBefore + (System.nanoTime() - began) / 1e9;
+            state.seconds = seconds.getAsDouble();
             if (checkpoint != null) state.write(checkpoint);
         }
         lossHistory = state.losses;
-        state.seconds = secondsBefore + (System.nanoTime() - began) / 1e9;
+        state.seconds = seconds.getAsDouble();
         return result(state);
     }
 
-    /** Writes the state of the current interval (at {@code state.iteration}) to the checkpoint. */
-    private static void keep(TunerCheckpoint state, double[] r, Adam adam, double loss, Path checkpoint) throws IOException {
+    /**
+     * Writes the state of the current interval (at {@code state.iteration}) to the checkpoint:
+     * ratios, Adam, the losses of its first {@code state.iteration} iterations, the time so far.
+     */
+    private static void keep(TunerCheckpoint state, double[] r, Adam adam, double loss, double[] iterationLosses, double seconds,
+                             Path checkpoint) throws IOException {
         state.current = r.clone();
+        state.currentLosses = java.util.Arrays.copyOf(iterationLosses, state.iteration);
+        state.seconds = seconds;
         state.adamM = adam.m();
         state.adamV = adam.v();
         state.adamStep = adam.step();
