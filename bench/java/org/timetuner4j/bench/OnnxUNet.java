@@ -26,6 +26,11 @@ final class OnnxUNet implements AutoCloseable {
     private final OrtSession session;
 
     OnnxUNet(Path model, int threads) throws OrtException {
+        this(model, threads, null);
+    }
+
+    /** With {@code profilePrefix} set, ONNX Runtime records every node's time (see {@link #endProfiling()}). */
+    OnnxUNet(Path model, int threads, String profilePrefix) throws OrtException {
         if (!Files.isRegularFile(model)) {
             throw new BenchDevice.Unavailable("no " + model + ": run bench/compare-onnx.sh (or RandomModel + tools/export_onnx.py) first");
         }
@@ -34,6 +39,7 @@ final class OnnxUNet implements AutoCloseable {
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (profilePrefix != null) options.enableProfiling(profilePrefix);
             session = env.createSession(model.toString(), options);
         }
     }
@@ -48,6 +54,11 @@ final class OnnxUNet implements AutoCloseable {
             eps.get(values);
             return values;
         }
+    }
+
+    /** Stops the profiler; returns the path of the JSON trace it wrote. */
+    String endProfiling() throws OrtException {
+        return session.endProfiling();
     }
 
     /** ONNX Runtime's version, for the benchmark log. */

@@ -1,0 +1,145 @@
+package org.timetuner4j.bench;
+
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingFile;
+import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.backend.cpu.Parallel;
+import org.timetuner4j.nn.UNet;
+import org.timetuner4j.tensor.Scope;
+import org.timetuner4j.tensor.Shape;
+import org.timetuner4j.tensor.Tensor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Where one forward of our UNet spends its time: the forward runs in a loop (the same weights and
+ * inputs as {@link UNetForwardBenchmark}) while an in-process JFR recording samples every thread
+ * each millisecond; each sample is charged to the operation on its stack (the innermost frame of
+ * a kernel class such as {@code CpuWinograd} or {@code CpuGroupNorm}). Prints the measured time
+ * per forward, how busy the threads were (samples over threads × duration), and per operation
+ * its share of the samples and that share of the forward's wall time, then the hottest leaf
+ * methods.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -cp target/benchmarks.jar org.timetuner4j.bench.OpProfile digits:8 2 [SECONDS]</pre>
+ */
+public final class OpProfile {
+    private OpProfile() {}
+
+    /** Kernel classes a sample is charged to, innermost first on the stack. */
+    private static final List<String> KERNELS = List.of("CpuWinograd", "CpuConvWeightGradient", "CpuConv2d",
+            "CpuGroupNorm", "CpuAttention", "CpuResample", "CpuElementwise", "CpuTimestepEmbedding",
+            "CpuCrossEntropy", "CpuBackend");
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2 || args.length > 3) {
+            System.err.println("usage: OpProfile CONFIG:BATCH THREADS [SECONDS]");
+            System.exit(2);
+        }
+        int threads = Integer.parseInt(args[1]);
+        double seconds = args.length == 3 ? Double.parseDouble(args[2]) : 20;
+        Parallel.setThreads(threads);
+        BenchInputs in = BenchInputs.of(args[0]);
+        int batch = (int) in.xShape()[0];
+        UNet unet = new UNet(CpuBackend.INSTANCE, in.unetConfig());
+        unet.initialize(1234);
+        unet.train(false);
+        try (Tensor x = CpuBackend.INSTANCE.fromHost(in.x(), Shape.of(batch, in.unetConfig().inChannels(),
+                in.unetConfig().resolution(), in.unetConfig().resolution()));
+             Tensor t = CpuBackend.INSTANCE.fromHost(in.t(), Shape.of(batch))) {
+            loop(unet, x, t, seconds / 2);  // JIT warm-up
+            Path jfr = Files.createTempFile("opprofile", ".jfr");
+            long forwards, nanos;
+            try (Recording r = new Recording()) {
+                r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1));
+                r.start();
+                long t0 = System.nanoTime();
+                forwards = loop(unet, x, t, seconds);
+                nanos = System.nanoTime() - t0;
+                r.stop();
+                r.dump(jfr);
+            }
+            report(args[0], threads, forwards, nanos, jfr);
+            Files.deleteIfExists(jfr);
+        }
+    }
+
+    private static long loop(UNet unet, Tensor x, Tensor t, double seconds) {
+        long end = System.nanoTime() + (long) (seconds * 1e9), n = 0;
+        while (System.nanoTime() < end || n == 0) {
+            try (Scope s = Scope.open()) {
+                unet.forward(x, t);
+            }
+            n++;
+        }
+        return n;
+    }
+
+    private static void report(String model, int threads, long forwards, long nanos, Path jfr) throws Exception {
+        Map<String, Integer> byOp = new HashMap<>(), byLeaf = new HashMap<>();
+        int samples = 0;
+        for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
+            if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) continue;
+            List<RecordedFrame> frames = e.getStackTrace().getFrames();
+            if (frames.isEmpty() || frames.stream().noneMatch(f -> f.getMethod().getType().getName().startsWith("org.timetuner4j"))) continue;
+            samples++;
+            byOp.merge(operation(frames), 1, Integer::sum);
+            byLeaf.merge(name(frames.get(0)), 1, Integer::sum);
+        }
+        double msPerForward = nanos / 1e6 / forwards;
+        double busy = samples / (threads * nanos / 1e6);
+        System.out.printf(Locale.ROOT, "%s, %d threads: %d forwards in %.1f s, %.2f ms per forward; %d samples, threads busy %.0f %% of the time%n",
+                model, threads, forwards, nanos / 1e9, msPerForward, samples, 100 * busy);
+        System.out.println();
+        System.out.println("| operation | share of samples | thread-ms per forward |");
+        System.out.println("|---|---|---|");
+        print(byOp, samples, msPerForward * threads * busy, 20);
+        System.out.println();
+        System.out.println("| hottest methods | share of samples | thread-ms per forward |");
+        System.out.println("|---|---|---|");
+        print(byLeaf, samples, msPerForward * threads * busy, 15);
+    }
+
+    /** Thread-milliseconds per forward split by share: summed over threads, so it adds up to busy × threads × wall. */
+    private static void print(Map<String, Integer> counts, int total, double threadMsPerForward, int rows) {
+        counts.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(rows).forEach(en -> {
+            double share = en.getValue() / (double) total;
+            System.out.printf(Locale.ROOT, "| %s | %.1f %% | %.2f |%n", en.getKey(), 100 * share, share * threadMsPerForward);
+        });
+    }
+
+    private static String operation(List<RecordedFrame> frames) {
+        for (RecordedFrame f : frames) {
+            String simple = simpleName(f.getMethod().getType().getName());
+            if (KERNELS.contains(simple)) return simple + "." + method(f);
+        }
+        return "other: " + name(frames.get(0));
+    }
+
+    private static String name(RecordedFrame f) {
+        return simpleName(f.getMethod().getType().getName()) + "." + method(f);
+    }
+
+    /** lambda$forward$3 → forward: the method a lambda body belongs to. */
+    private static String method(RecordedFrame f) {
+        String m = f.getMethod().getName();
+        if (m.startsWith("lambda$")) {
+            int end = m.indexOf('$', 7);
+            return m.substring(7, end < 0 ? m.length() : end);
+        }
+        return m;
+    }
+
+    private static String simpleName(String type) {
+        String s = type.substring(type.lastIndexOf('.') + 1);
+        int inner = s.indexOf('$');
+        return inner < 0 ? s : s.substring(0, inner);
+    }
+}
