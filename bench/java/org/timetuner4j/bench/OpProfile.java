@@ -22,11 +22,12 @@ import java.util.Map;
 /**
  * Where one forward of our UNet spends its time: the forward runs in a loop (the same weights and
  * inputs as {@link UNetForwardBenchmark}) while an in-process JFR recording samples every thread
- * each millisecond; each sample is charged to the operation on its stack (the innermost frame of
- * a kernel class such as {@code CpuWinograd} or {@code CpuGroupNorm}). Prints the measured time
- * per forward, how busy the threads were (samples over threads × duration), and per operation
- * its share of the samples and that share of the forward's wall time, then the hottest leaf
- * methods.
+ * every 5 ms and records where the calling thread parks; each sample is charged to the operation
+ * on its stack (the innermost frame of a kernel class such as {@code CpuWinograd} or
+ * {@code CpuGroupNorm}). Prints the time per forward, how busy the threads were, per operation
+ * its wall time (the calling thread's view) and CPU time (all threads), then the hottest methods.
+ * Run it at 1 and at 2 threads: an operation whose wall time does not halve is where the second
+ * core idles.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp target/benchmarks.jar org.timetuner4j.bench.OpProfile digits:8 2 [SECONDS]</pre>
  */
@@ -62,6 +63,7 @@ public final class OpProfile {
             long forwards, nanos;
             try (Recording r = new Recording()) {
                 r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(PERIOD_MS));
+                r.enable("jdk.ThreadPark").withThreshold(Duration.ZERO).withStackTrace();
                 r.start();
                 long t0 = System.nanoTime();
                 forwards = loop(unet, x, t, seconds);
@@ -69,7 +71,7 @@ public final class OpProfile {
                 r.stop();
                 r.dump(jfr);
             }
-            report(args[0], threads, forwards, nanos, jfr);
+            report(args[0], threads, forwards, nanos, jfr, Thread.currentThread().getId());
             Files.deleteIfExists(jfr);
         }
     }
@@ -85,35 +87,55 @@ public final class OpProfile {
         return n;
     }
 
-    private static void report(String model, int threads, long forwards, long nanos, Path jfr) throws Exception {
-        Map<String, Integer> byOp = new HashMap<>(), byLeaf = new HashMap<>();
-        int samples = 0;
+    /**
+     * Two views of the same recording. All threads' samples give the CPU time of each operation
+     * (thread-ms). The calling thread's samples plus its parked time give each operation's wall
+     * time: the caller runs every operation start to end, working, spinning or parked while the
+     * workers finish, so an operation whose wall time does not shrink with more threads shows here.
+     */
+    private static void report(String model, int threads, long forwards, long nanos, Path jfr, long callerId) throws Exception {
+        Map<String, Double> cpu = new HashMap<>(), wall = new HashMap<>(), leaf = new HashMap<>();
+        double samples = 0, callerNanos = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
-            if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) continue;
+            String type = e.getEventType().getName();
+            if (e.getStackTrace() == null) continue;
             List<RecordedFrame> frames = e.getStackTrace().getFrames();
             if (frames.isEmpty() || frames.stream().noneMatch(f -> f.getMethod().getType().getName().startsWith("org.timetuner4j"))) continue;
-            samples++;
-            byOp.merge(operation(frames), 1, Integer::sum);
-            byLeaf.merge(name(frames.get(0)), 1, Integer::sum);
+            if (type.equals("jdk.ExecutionSample")) {
+                samples++;
+                cpu.merge(operation(frames), 1.0, Double::sum);
+                leaf.merge(name(frames.get(0)), 1.0, Double::sum);
+                if (e.getThread("sampledThread").getJavaThreadId() == callerId) {
+                    wall.merge(operation(frames), PERIOD_MS * 1e6, Double::sum);
+                    callerNanos += PERIOD_MS * 1e6;
+                }
+            } else if (type.equals("jdk.ThreadPark") && e.getThread().getJavaThreadId() == callerId) {
+                double d = e.getDuration().toNanos();
+                wall.merge(operation(frames), d, Double::sum);
+                callerNanos += d;
+            }
         }
         double msPerForward = nanos / 1e6 / forwards;
         double busy = samples * PERIOD_MS / (threads * nanos / 1e6);
-        System.out.printf(Locale.ROOT, "%s, %d threads: %d forwards in %.1f s, %.2f ms per forward; %d samples, threads busy %.0f %% of the time%n",
-                model, threads, forwards, nanos / 1e9, msPerForward, samples, 100 * busy);
+        System.out.printf(Locale.ROOT, "%s, %d threads: %d forwards in %.1f s, %.2f ms per forward; %.0f samples, threads busy %.0f %% of the time "
+                        + "(JFR misses some; one thread reads about 75 %%)%n", model, threads, forwards, nanos / 1e9, msPerForward, samples, 100 * busy);
         System.out.println();
-        System.out.println("| operation | share of samples | thread-ms per forward |");
+        System.out.println("| operation | wall ms per forward | thread-ms per forward |");
         System.out.println("|---|---|---|");
-        print(byOp, samples, msPerForward * threads * busy, 20);
+        double cpuScale = msPerForward * threads * busy / samples, wallScale = msPerForward / callerNanos;
+        wall.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(25).forEach(en ->
+                System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f |%n", en.getKey(), en.getValue() * wallScale,
+                        cpu.getOrDefault(en.getKey(), 0.0) * cpuScale));
         System.out.println();
         System.out.println("| hottest methods | share of samples | thread-ms per forward |");
         System.out.println("|---|---|---|");
-        print(byLeaf, samples, msPerForward * threads * busy, 15);
+        print(leaf, samples, msPerForward * threads * busy, 15);
     }
 
     /** Thread-milliseconds per forward split by share: summed over threads, so it adds up to busy × threads × wall. */
-    private static void print(Map<String, Integer> counts, int total, double threadMsPerForward, int rows) {
-        counts.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(rows).forEach(en -> {
-            double share = en.getValue() / (double) total;
+    private static void print(Map<String, Double> counts, double total, double threadMsPerForward, int rows) {
+        counts.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(rows).forEach(en -> {
+            double share = en.getValue() / total;
             System.out.printf(Locale.ROOT, "| %s | %.1f %% | %.2f |%n", en.getKey(), 100 * share, share * threadMsPerForward);
         });
     }
