@@ -58,20 +58,24 @@ public final class OpProfile {
         try (Tensor x = CpuBackend.INSTANCE.fromHost(in.x(), Shape.of(batch, in.unetConfig().inChannels(),
                 in.unetConfig().resolution(), in.unetConfig().resolution()));
              Tensor t = CpuBackend.INSTANCE.fromHost(in.t(), Shape.of(batch))) {
-            loop(unet, x, t, seconds / 2);  // JIT warm-up
             Path jfr = Files.createTempFile("opprofile", ".jfr");
             long forwards, nanos;
+            java.time.Instant from;
+            // Starting a recording deoptimises all compiled code, so it starts before the warm-up
+            // and only what follows the warm-up is counted.
             try (Recording r = new Recording()) {
                 r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(PERIOD_MS));
                 r.enable("jdk.ThreadPark").withThreshold(Duration.ZERO).withStackTrace();
                 r.start();
+                loop(unet, x, t, seconds / 2);  // JIT warm-up
+                from = java.time.Instant.now();
                 long t0 = System.nanoTime();
                 forwards = loop(unet, x, t, seconds);
                 nanos = System.nanoTime() - t0;
                 r.stop();
                 r.dump(jfr);
             }
-            report(args[0], threads, forwards, nanos, jfr, Thread.currentThread().getId());
+            report(args[0], threads, forwards, nanos, jfr, Thread.currentThread().getId(), from);
             Files.deleteIfExists(jfr);
         }
     }
@@ -93,18 +97,23 @@ public final class OpProfile {
      * time: the caller runs every operation start to end, working, spinning or parked while the
      * workers finish, so an operation whose wall time does not shrink with more threads shows here.
      */
-    private static void report(String model, int threads, long forwards, long nanos, Path jfr, long callerId) throws Exception {
-        Map<String, Double> cpu = new HashMap<>(), wall = new HashMap<>(), leaf = new HashMap<>();
+    private static void report(String model, int threads, long forwards, long nanos, Path jfr, long callerId, java.time.Instant from)
+            throws Exception {
+        Map<String, Double> cpu = new HashMap<>(), wall = new HashMap<>(), leaf = new HashMap<>(), slowVector = new HashMap<>();
         double samples = 0, callerNanos = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
             String type = e.getEventType().getName();
-            if (e.getStackTrace() == null) continue;
+            if (e.getStackTrace() == null || e.getStartTime().isBefore(from)) continue;
             List<RecordedFrame> frames = e.getStackTrace().getFrames();
             if (frames.isEmpty() || frames.stream().noneMatch(f -> f.getMethod().getType().getName().startsWith("org.timetuner4j"))) continue;
             if (type.equals("jdk.ExecutionSample")) {
                 samples++;
                 cpu.merge(operation(frames), 1.0, Double::sum);
-                leaf.merge(name(frames.get(0)), 1.0, Double::sum);
+                // a JDK leaf (Arrays.fill, a bounds check) is named with the frame of ours that called it
+                String top = name(frames.get(0));
+                leaf.merge(frames.get(0).getMethod().getType().getName().startsWith("org.timetuner4j") ? top
+                        : top + " ← " + firstOwnFrame(frames), 1.0, Double::sum);
+                if (isVectorFallback(frames.get(0))) slowVector.merge(firstOwnFrame(frames), 1.0, Double::sum);
                 if (e.getThread("sampledThread").getJavaThreadId() == callerId) {
                     wall.merge(operation(frames), PERIOD_MS * 1e6, Double::sum);
                     callerNanos += PERIOD_MS * 1e6;
@@ -129,7 +138,28 @@ public final class OpProfile {
         System.out.println();
         System.out.println("| hottest methods | share of samples | thread-ms per forward |");
         System.out.println("|---|---|---|");
-        print(leaf, samples, msPerForward * threads * busy, 15);
+        print(leaf, samples, msPerForward * threads * busy, 20);
+        if (!slowVector.isEmpty()) {
+            System.out.println();
+            System.out.println("Vector API calls that ran its Java fallback (not compiled to vector instructions), by caller:");
+            System.out.println();
+            System.out.println("| caller | share of samples | thread-ms per forward |");
+            System.out.println("|---|---|---|");
+            print(slowVector, samples, msPerForward * threads * busy, 10);
+        }
+    }
+
+    /** The Vector API's Java implementations (…Template, ldOp, stOp, rvOp, …) run only where C2 did not intrinsify the call. */
+    private static boolean isVectorFallback(RecordedFrame f) {
+        String type = f.getMethod().getType().getName(), m = f.getMethod().getName();
+        return type.startsWith("jdk.incubator.vector.") && (m.endsWith("Template") || m.equals("ldOp") || m.equals("stOp")
+                || m.equals("rvOp") || m.equals("uOp") || m.equals("bOp") || m.equals("tOp") || m.startsWith("lambda$"));
+    }
+
+    private static String firstOwnFrame(List<RecordedFrame> frames) {
+        for (RecordedFrame f : frames)
+            if (f.getMethod().getType().getName().startsWith("org.timetuner4j")) return name(f) + ":" + f.getLineNumber();
+        return "?";
     }
 
     /** Thread-milliseconds per forward split by share: summed over threads, so it adds up to busy × threads × wall. */
