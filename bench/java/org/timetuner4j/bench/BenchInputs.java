@@ -1,7 +1,9 @@
 package org.timetuner4j.bench;
 
+import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.io.UNetConfigJson;
+import org.timetuner4j.nn.UNet;
 import org.timetuner4j.nn.UNetConfig;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
@@ -29,6 +31,24 @@ record BenchInputs(String config, UNetConfig unetConfig, float[] x, long[] xShap
         }
         long[] xShape = {batch, cfg.inChannels(), cfg.resolution(), cfg.resolution()};
         return new BenchInputs(parts[0], cfg, x, xShape, timesteps(batch));
+    }
+
+    /** The benchmark's network on {@code backend}: random weights of seed 1234 (RandomModel's default), inference mode. */
+    UNet unet(Backend backend) {
+        UNet unet = new UNet(backend, unetConfig);
+        unet.initialize(1234);
+        unet.train(false);
+        return unet;
+    }
+
+    /** x as a tensor of our CPU backend. */
+    Tensor xTensor() {
+        return CpuBackend.INSTANCE.fromHost(x, Shape.of(java.util.Arrays.stream(xShape).mapToInt(Math::toIntExact).toArray()));
+    }
+
+    /** t as a tensor of our CPU backend. */
+    Tensor tTensor() {
+        return CpuBackend.INSTANCE.fromHost(t, Shape.of(t.length));
     }
 
     static float[] timesteps(int batch) {

@@ -4,11 +4,8 @@ import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.backend.cpu.Parallel;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.tensor.Scope;
-import org.timetuner4j.tensor.Shape;
-import org.timetuner4j.tensor.Tensor;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * Checks that the exported ONNX model computes the function {@link UNetForwardBenchmark} times:
@@ -32,14 +29,10 @@ public final class OnnxCheck {
         int threads = Runtime.getRuntime().availableProcessors();
         Parallel.setThreads(threads);
 
-        UNet unet = new UNet(CpuBackend.INSTANCE, in.unetConfig());
-        unet.initialize(1234);
-        unet.train(false);
+        UNet unet = in.unet(CpuBackend.INSTANCE);
         float[] ours;
         try (Scope s = Scope.open()) {
-            Tensor x = CpuBackend.INSTANCE.fromHost(in.x(), Shape.of(Arrays.stream(in.xShape()).mapToInt(Math::toIntExact).toArray()));
-            Tensor t = CpuBackend.INSTANCE.fromHost(in.t(), Shape.of(in.t().length));
-            ours = unet.forward(x, t).toArray();
+            ours = unet.forward(in.xTensor(), in.tTensor()).toArray();
         }
         float[] theirs;
         try (OnnxUNet net = new OnnxUNet(onnx, threads)) {

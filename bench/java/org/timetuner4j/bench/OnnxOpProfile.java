@@ -25,24 +25,18 @@ public final class OnnxOpProfile {
     private OnnxOpProfile() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 2 || args.length > 3) {
-            System.err.println("usage: OnnxOpProfile CONFIG:BATCH THREADS [SECONDS]");
-            System.exit(2);
-        }
-        int threads = Integer.parseInt(args[1]);
-        double seconds = args.length == 3 ? Double.parseDouble(args[2]) : 20;
-        BenchInputs in = BenchInputs.of(args[0]);
+        ProfileRun run = ProfileRun.parse("OnnxOpProfile", args);
+        BenchInputs in = BenchInputs.of(run.model());
         Path prefix = Files.createTempDirectory("ortprofile").resolve("ort");
         String trace;
-        int warm = 0, measured = 0;
-        try (OnnxUNet net = new OnnxUNet(OnnxUNet.defaultPath(in.config()), threads, prefix.toString())) {
-            long end = System.nanoTime() + (long) (seconds / 2 * 1e9);
-            while (System.nanoTime() < end || warm == 0) { net.forward(in.x(), in.xShape(), in.t()); warm++; }
-            end = System.nanoTime() + (long) (seconds * 1e9);
-            while (System.nanoTime() < end || measured == 0) { net.forward(in.x(), in.xShape(), in.t()); measured++; }
+        int warm, measured;
+        try (OnnxUNet net = new OnnxUNet(OnnxUNet.defaultPath(in.config()), run.threads(), prefix.toString())) {
+            ProfileRun.Forward forward = () -> net.forward(in.x(), in.xShape(), in.t());
+            warm = ProfileRun.repeat(run.seconds() / 2, forward);
+            measured = ProfileRun.repeat(run.seconds(), forward);
             trace = net.endProfiling();
         }
-        report(args[0], threads, Path.of(trace), warm, measured);
+        report(run.model(), run.threads(), Path.of(trace), warm, measured);
         Files.deleteIfExists(Path.of(trace));
     }
 

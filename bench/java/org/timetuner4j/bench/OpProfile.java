@@ -8,7 +8,6 @@ import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.backend.cpu.Parallel;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.tensor.Scope;
-import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
 
 import java.nio.file.Files;
@@ -43,21 +42,16 @@ public final class OpProfile {
             "CpuCrossEntropy", "CpuBackend");
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 2 || args.length > 3) {
-            System.err.println("usage: OpProfile CONFIG:BATCH THREADS [SECONDS]");
-            System.exit(2);
-        }
-        int threads = Integer.parseInt(args[1]);
-        double seconds = args.length == 3 ? Double.parseDouble(args[2]) : 20;
-        Parallel.setThreads(threads);
-        BenchInputs in = BenchInputs.of(args[0]);
-        int batch = (int) in.xShape()[0];
-        UNet unet = new UNet(CpuBackend.INSTANCE, in.unetConfig());
-        unet.initialize(1234);
-        unet.train(false);
-        try (Tensor x = CpuBackend.INSTANCE.fromHost(in.x(), Shape.of(batch, in.unetConfig().inChannels(),
-                in.unetConfig().resolution(), in.unetConfig().resolution()));
-             Tensor t = CpuBackend.INSTANCE.fromHost(in.t(), Shape.of(batch))) {
+        ProfileRun run = ProfileRun.parse("OpProfile", args);
+        Parallel.setThreads(run.threads());
+        BenchInputs in = BenchInputs.of(run.model());
+        UNet unet = in.unet(CpuBackend.INSTANCE);
+        try (Tensor x = in.xTensor(); Tensor t = in.tTensor()) {
+            ProfileRun.Forward forward = () -> {
+                try (Scope s = Scope.open()) {
+                    unet.forward(x, t);
+                }
+            };
             Path jfr = Files.createTempFile("opprofile", ".jfr");
             long forwards, nanos;
             java.time.Instant from;
@@ -67,28 +61,17 @@ public final class OpProfile {
                 r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(PERIOD_MS));
                 r.enable("jdk.ThreadPark").withThreshold(Duration.ZERO).withStackTrace();
                 r.start();
-                loop(unet, x, t, seconds / 2);  // JIT warm-up
+                ProfileRun.repeat(run.seconds() / 2, forward);  // JIT warm-up
                 from = java.time.Instant.now();
                 long t0 = System.nanoTime();
-                forwards = loop(unet, x, t, seconds);
+                forwards = ProfileRun.repeat(run.seconds(), forward);
                 nanos = System.nanoTime() - t0;
                 r.stop();
                 r.dump(jfr);
             }
-            report(args[0], threads, forwards, nanos, jfr, Thread.currentThread().getId(), from);
+            report(run.model(), run.threads(), forwards, nanos, jfr, Thread.currentThread().getId(), from);
             Files.deleteIfExists(jfr);
         }
-    }
-
-    private static long loop(UNet unet, Tensor x, Tensor t, double seconds) {
-        long end = System.nanoTime() + (long) (seconds * 1e9), n = 0;
-        while (System.nanoTime() < end || n == 0) {
-            try (Scope s = Scope.open()) {
-                unet.forward(x, t);
-            }
-            n++;
-        }
-        return n;
     }
 
     /**
@@ -106,21 +89,22 @@ public final class OpProfile {
             if (e.getStackTrace() == null || e.getStartTime().isBefore(from)) continue;
             List<RecordedFrame> frames = e.getStackTrace().getFrames();
             if (frames.isEmpty() || frames.stream().noneMatch(f -> f.getMethod().getType().getName().startsWith("org.timetuner4j"))) continue;
+            String op = operation(frames);
             if (type.equals("jdk.ExecutionSample")) {
                 samples++;
-                cpu.merge(operation(frames), 1.0, Double::sum);
+                cpu.merge(op, 1.0, Double::sum);
                 // a JDK leaf (Arrays.fill, a bounds check) is named with the frame of ours that called it
                 String top = name(frames.get(0));
                 leaf.merge(frames.get(0).getMethod().getType().getName().startsWith("org.timetuner4j") ? top
                         : top + " ← " + firstOwnFrame(frames), 1.0, Double::sum);
                 if (isVectorFallback(frames.get(0))) slowVector.merge(firstOwnFrame(frames), 1.0, Double::sum);
                 if (e.getThread("sampledThread").getJavaThreadId() == callerId) {
-                    wall.merge(operation(frames), PERIOD_MS * 1e6, Double::sum);
+                    wall.merge(op, PERIOD_MS * 1e6, Double::sum);
                     callerNanos += PERIOD_MS * 1e6;
                 }
             } else if (type.equals("jdk.ThreadPark") && e.getThread().getJavaThreadId() == callerId) {
                 double d = e.getDuration().toNanos();
-                wall.merge(operation(frames), d, Double::sum);
+                wall.merge(op, d, Double::sum);
                 callerNanos += d;
             }
         }
