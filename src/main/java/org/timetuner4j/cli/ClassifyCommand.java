@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 /** Judges digits (generated or real) with the digit classifier: class histogram, confidence, accuracy. */
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Classify 28x28 digits with a classifier from train-classifier: prints the class histogram,",
-                "the mean max-probability and, with --expect-label or labels in the file, the accuracy.",
+                "the mean max-probability and, with --expect-label or labels in the file, the accuracy",
+                "(a sample file drawn with --class-label carries its labels).",
                 "Input: a file from `sample --samples-out` (tensor 'samples', clamped to [-1,1] as the PNG",
                 "shows them) or a data file (tensor 'images', optional 'labels').", ""})
 final class ClassifyCommand implements Callable<Integer> {
@@ -71,6 +72,8 @@ final class ClassifyCommand implements Callable<Integer> {
                 }
                 if (nan) broken++;
             }
+            ClassLabels drawn = ClassLabels.recorded(f.metadata());  // the labels `sample` drew them with, if any
+            if (drawn != null) labels = drawn.perSample(count);
             // a NaN has no class; counting it as one would hide a diverged sampler
             if (broken > 0) throw new IllegalArgumentException(input + ": " + broken + " of " + count + " samples contain NaN");
         } else if (f.tensors().containsKey("images")) {

@@ -39,6 +39,9 @@ import java.util.concurrent.Callable;
                 "The official trajectory takes more steps when NFE does not divide N (as TimeTuner does).",
                 ""})
 final class SampleCommand implements Callable<Integer> {
+    /** Samples per class row with --class-label all. */
+    static final int PER_CLASS = 8;
+
     @Mixin CommonOptions common;
 
     @Option(names = "--model", paramLabel = "M.safetensors|gaussian:…",
@@ -67,7 +70,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--allow-other-model", description = "Accept a τ file tuned for another model file (its recorded SHA-256 differs).")
     boolean allowOtherModel;
 
-    @Option(names = "--count", description = "Number of samples (default: 16, or as many as --x-T holds).")
+    @Option(names = "--count", description = "Number of samples (default: 16; " + PER_CLASS + " per class with --class-label all; or as many as --x-T holds).")
     Integer count;
 
     @Option(names = "--batch", description = "Samples per network call (default: min(count, 16)).")
@@ -76,8 +79,11 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--class-label", paramLabel = "L", description = "Class label for a class-conditional model.")
-    Integer classLabel;
+    @Option(names = "--class-label", paramLabel = "L|all|none",
+            description = "For a class-conditional model: a class label, all (one row per class, " + PER_CLASS
+                    + " samples each unless --count says otherwise) or none (unconditional). Default: all for the shipped"
+                    + " digits model, none for a model you name with --model.")
+    String classLabel;
 
     @Option(names = "--guidance-scale", paramLabel = "G", defaultValue = "1", description = "Classifier-free guidance scale (default: ${DEFAULT-VALUE}).")
     double guidanceScale;
@@ -103,11 +109,10 @@ final class SampleCommand implements Callable<Integer> {
         boolean shipped = model == null;
         if (shipped) model = ShippedModel.require();
         NoisePredictor predictor = DiffusionModels.open(model, be);
-        if (classLabel != null || guidanceScale != 1.0) {
-            if (!(predictor instanceof ModelWrapper w))
-                throw new IllegalArgumentException("--class-label and --guidance-scale need a class-conditional model file");
-            if (classLabel == null) throw new IllegalArgumentException("--guidance-scale needs --class-label");
-            w.labels(new int[] {classLabel}).classifierFreeGuidance(guidanceScale);
+        ClassLabels classes = ClassLabels.parse(classLabel, shipped, predictor);
+        if (guidanceScale != 1.0) {
+            if (!classes.conditional()) throw new IllegalArgumentException("--guidance-scale needs --class-label (a label or all)");
+            ((ModelWrapper) predictor).classifierFreeGuidance(guidanceScale);
         }
         Trajectory traj = trajectory == null ? Sampler.defaultTrajectory(solver) : Trajectory.of(trajectory);
         if (tuned != null && noTuned) throw new IllegalArgumentException("--tuned and --no-tuned contradict each other");
@@ -120,15 +125,15 @@ final class SampleCommand implements Callable<Integer> {
             tau = shippedTau == null ? null : ShippedTuning.forShippedModel(shippedTau, Path.of(model));
             if (tau == null) shippedTau = null;
         }
-        Sampler sampler = Sampler.builder(predictor).solver(solver).eta(etaValue).nfe(nfe).trajectory(traj).tuned(tau).build();
-        SolverPlan plan = sampler.plan();
+        Sampler.Builder samplerBuilder = Sampler.builder(predictor).solver(solver).eta(etaValue).nfe(nfe).trajectory(traj).tuned(tau);
+        SolverPlan plan = samplerBuilder.build().plan();
         if (plan.nfe() != nfe)
             System.err.printf("warning: NFE %d on the %s trajectory makes %d steps, %d network evaluations%n",
                     nfe, traj.id(), plan.intervals(), plan.nfe());
 
         int[] shape = predictor.sampleShape();
         float[] xT = null;
-        int n = count == null ? 16 : count;
+        int n = count == null ? classes.defaultCount() : count;
         if (xTFile != null) {
             SafetensorsFile f = Safetensors.read(xTFile);
             TensorData x = f.tensors().get("x_T");
@@ -143,6 +148,7 @@ final class SampleCommand implements Callable<Integer> {
             xT = x.values();
         }
         int b = batch == null ? Math.min(n, 16) : batch;
+        Sampler sampler = samplerBuilder.labels(classes.perSample(n)).build();
         sampler.checkRequest(n, b, xT);   // before the progress bar, so a mistake is the only line printed
         int batches = (n + b - 1) / b;
         float[] samples;
@@ -154,7 +160,8 @@ final class SampleCommand implements Callable<Integer> {
                 bar.setExtraMessage("batch " + (bi + 1) + "/" + batches);
             });
         }
-        ImageGrid.writePng(samples, n, shape[0], shape[1], shape[2], out);
+        if (classes.rowPerClass()) ImageGrid.writePng(samples, n, shape[0], shape[1], shape[2], n / classes.numClasses(), out);
+        else ImageGrid.writePng(samples, n, shape[0], shape[1], shape[2], out);
         if (samplesOut != null) {
             Map<String, String> md = new LinkedHashMap<>();
             md.put("model", model);
@@ -162,10 +169,12 @@ final class SampleCommand implements Callable<Integer> {
             md.put("nfe", Integer.toString(nfe));
             md.put("trajectory", traj.id());
             md.put("seed", Long.toString(seed));
+            md.put("class_label", classes.describe());
+            md.put("num_classes", Integer.toString(classes.numClasses()));
             Safetensors.write(samplesOut, Map.of("samples", TensorData.f32(samples, n, shape[0], shape[1], shape[2])), md, "F32");
         }
-        System.err.printf("%d samples, %s, NFE %d (%d steps, %s trajectory)%s -> %s%n", n, solver, plan.nfe(), plan.intervals(),
-                traj.id(), tau == null ? "" : ", tuned" + (shippedTau == null ? "" : " (" + shippedTau + ")"), out);
+        System.err.printf("%d samples%s, %s, NFE %d (%d steps, %s trajectory)%s -> %s%n", n, classes.summary(), solver, plan.nfe(),
+                plan.intervals(), traj.id(), tau == null ? "" : ", tuned" + (shippedTau == null ? "" : " (" + shippedTau + ")"), out);
         return 0;
     }
 }

@@ -63,6 +63,25 @@ class ClassifierCommandsTest {
         assertTrue(row.find() && Integer.parseInt(row.group(1)) >= 95, out);
     }
 
+    /** A file from `sample --class-label all` carries its labels in its metadata: row c holds class c. */
+    @Test void classifiesARowPerClassSampleFileAgainstItsRows() throws Exception {
+        ImageSet d = ImageSet.read(Path.of(HELDOUT));
+        for (boolean inOrder : new boolean[] {true, false}) {
+            List<Integer> idx = new ArrayList<>();
+            for (int row = 0; row < 10; row++) {
+                int c = inOrder ? row : 9 - row, found = 0;
+                for (int i = 0; i < d.size() && found < 3; i++) if (d.label(i) == c) { idx.add(i); found++; }
+            }
+            float[] x = d.gather(idx.stream().mapToInt(Integer::intValue).toArray());
+            Path p = tmp.resolve("rows-" + inOrder + ".safetensors");
+            Safetensors.write(p, Map.of("samples", TensorData.f32(x, 30, 1, 28, 28)), Map.of("class_label", "all", "num_classes", "10"), "F32");
+            Object[] r = CliRun.runCapturingStdout("classify", "--classifier", CLASSIFIER, "--input", p.toString(), "--threads", "1");
+            assertEquals(0, r[0], (String) r[1]);
+            double accuracy = number((String) r[2], "accuracy (the file's labels)");
+            assertTrue(inOrder ? accuracy >= 0.9 : accuracy <= 0.1, inOrder + ": " + r[2]);
+        }
+    }
+
     @Test void classifiesADataFileAgainstItsLabels() {
         Object[] r = CliRun.runCapturingStdout("classify", "--classifier", CLASSIFIER, "--input", HELDOUT, "--threads", "1");
         assertEquals(0, r[0], (String) r[1]);

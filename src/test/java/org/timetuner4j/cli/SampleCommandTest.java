@@ -18,24 +18,13 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.timetuner4j.testing.CliRun.assertError;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SampleCommandTest {
     @TempDir Path tmp;
 
-
-    private static String lastLine(Object[] r) {
-        String[] lines = ((String) r[1]).strip().split("[\\r\\n]+");
-        return lines[lines.length - 1];
-    }
-
-    private void assertError(Object[] r, String fragment) {
-        assertEquals(1, r[0], (String) r[1]);
-        String line = lastLine(r);
-        assertTrue(line.startsWith("error: ") && line.contains(fragment), line);
-        assertFalse(((String) r[1]).contains("Exception"), (String) r[1]);
-    }
 
     @Test void samplesAGridAndTheExactNumbers() throws Exception {
         Path png = tmp.resolve("grid.png"), st = tmp.resolve("s.safetensors");

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.timetuner4j.testing.CliRun.assertError;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,19 +20,6 @@ import static org.timetuner4j.testing.CliRun.run;
 class SampleTunedFileTest {
     static final String MODEL = "src/test/resources/fixtures/unet-mono.safetensors";  // 1x12x12, DDPM schedule
     @TempDir Path tmp;
-
-    private static String lastLine(Object[] r) {
-        String[] lines = ((String) r[1]).strip().split("[\\r\\n]+");
-        return lines[lines.length - 1];
-    }
-
-    private static void assertError(Object[] r, String... fragments) {
-        assertEquals(1, r[0], (String) r[1]);
-        String line = lastLine(r);
-        assertTrue(line.startsWith("error: "), line);
-        for (String f : fragments) assertTrue(line.contains(f), "'" + f + "' in: " + line);
-        assertFalse(((String) r[1]).contains("Exception"), (String) r[1]);
-    }
 
     @Test void ratiosWhoseTimesLeaveTheRangeAreRefusedNamingTheStep() throws Exception {
         String g = "gaussian:mean=0,std=1,shape=1x4x4";

@@ -26,12 +26,24 @@ class ShippedModelTest {
         UNet unet = new UNet(CpuBackend.INSTANCE, new UNetConfig(32, 1, new int[] {1}, 1, new int[0], 0, 1, 8, true, 10));
         unet.initialize(3);
         ModelFile.save(model, unet, ModelInfo.ddpmDefaults(unet.config()), "F32");
-        Path png = home.resolve("out.png");
+        Path png = home.resolve("out.png"), samples = home.resolve("out.safetensors");
         try (SavedProperty p = SavedProperty.set("timetuner.home", home.toString())) {
-            Object[] r = CliRun.run("sample", "--nfe", "2", "--count", "2", "--device", "cpu", "--out", png.toString());
+            Object[] r = CliRun.run("sample", "--nfe", "2", "--device", "cpu", "--out", png.toString(), "--samples-out", samples.toString());
             assertEquals(0, r[0], (String) r[1]);
+            assertTrue(((String) r[1]).contains("80 samples (one row per class, 0-9)"), (String) r[1]);
+            Object[] u = CliRun.run("sample", "--nfe", "2", "--class-label", "none", "--device", "cpu", "--out", home.resolve("u.png").toString());
+            assertEquals(0, u[0], (String) u[1]);
+            assertTrue(((String) u[1]).contains("16 samples (unconditional)"), (String) u[1]);
+            CliRun.assertError(CliRun.run("sample", "--nfe", "2", "--count", "15", "--device", "cpu", "--out", png.toString()),
+                    "multiple of 10, got 15");
+            CliRun.assertError(CliRun.run("sample", "--class-label", "ten", "--out", png.toString()), "a number, all or none");
+            CliRun.assertError(CliRun.run("sample", "--class-label", "10", "--out", png.toString()), "outside [0, 9]");
         }
-        assertTrue(Files.size(png) > 0);
+        // the shipped model's default grid: one row per class (10 rows), 8 samples each
+        var md = org.timetuner4j.io.Safetensors.read(samples).metadata();
+        assertEquals("all", md.get("class_label"));
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+        assertTrue(img.getHeight() > img.getWidth(), img.getWidth() + "x" + img.getHeight());
     }
 
     @Test void classifyWithoutClassifierUsesTheShippedOne() {

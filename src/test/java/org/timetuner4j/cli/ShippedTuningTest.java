@@ -57,7 +57,7 @@ class ShippedTuningTest {
 
     private float[] sample(String... extra) throws Exception {
         Path out = home.resolve("s" + System.nanoTime() + ".safetensors");
-        String[] base = {"sample", "--nfe", "3", "--count", "2", "--device", "cpu", "--out", home.resolve("g.png").toString(),
+        String[] base = {"sample", "--nfe", "3", "--count", "10", "--device", "cpu", "--out", home.resolve("g.png").toString(),
                 "--samples-out", out.toString()};
         String[] args = new String[base.length + extra.length];
         System.arraycopy(base, 0, args, 0, base.length);
@@ -96,7 +96,7 @@ class ShippedTuningTest {
         shipModel();
         shipTau(TimeTuner.sha256(model));
         try (SavedProperty p = SavedProperty.set("timetuner.home", home.toString())) {
-            Object[] res = CliRun.run("sample", "--nfe", "4", "--count", "1", "--device", "cpu", "--out", home.resolve("g.png").toString());
+            Object[] res = CliRun.run("sample", "--nfe", "4", "--count", "10", "--device", "cpu", "--out", home.resolve("g.png").toString());
             assertEquals(0, res[0], (String) res[1]);
             assertFalse(((String) res[1]).contains("tuned"), (String) res[1]);
             Object[] both = CliRun.run("sample", "--tuned", "x.json", "--no-tuned", "--out", home.resolve("g.png").toString());

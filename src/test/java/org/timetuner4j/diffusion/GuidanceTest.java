@@ -118,4 +118,32 @@ class GuidanceTest {
             Check.maxRelative("classifier guidance", got, exp, 1e-5);
         }
     }
+
+    /** Sample k of a labelled run is the sample a run with labels[k] for every sample draws, whatever the batching. */
+    @Test void perSampleLabelsFollowTheSampleAcrossBatches() {
+        UNet unet = smallConditionalUNet();
+        ModelWrapper wrapper = new ModelWrapper(new UNetNetwork(unet), sch, ModelType.NOISE);
+        int[] labels = {0, 0, 3, 3, 3};
+        float[] mixed = org.timetuner4j.diffusion.sampling.Sampler.builder(wrapper).nfe(3).labels(labels).build().sample(5, 2, 7, null, null);
+        int d = 64;
+        for (int label : new int[] {0, 3}) {
+            wrapper.labels(new int[] {label});
+            float[] same = org.timetuner4j.diffusion.sampling.Sampler.builder(wrapper).nfe(3).build().sample(5, 5, 7, null, null);
+            for (int k = 0; k < 5; k++) {
+                if (labels[k] != label) continue;
+                Check.maxRelative("sample " + k + " of class " + label, java.util.Arrays.copyOfRange(mixed, k * d, (k + 1) * d),
+                        java.util.Arrays.copyOfRange(same, k * d, (k + 1) * d), 1e-5);
+            }
+        }
+        wrapper.labels(null);
+        float[] unconditional = org.timetuner4j.diffusion.sampling.Sampler.builder(wrapper).nfe(3).build().sample(5, 5, 7, null, null);
+        double diff = 0;
+        for (int i = 0; i < mixed.length; i++) diff = Math.max(diff, Math.abs(mixed[i] - unconditional[i]));
+        org.junit.jupiter.api.Assertions.assertTrue(diff > 1e-4, "labels must change the samples");
+        var wrongCount = org.timetuner4j.diffusion.sampling.Sampler.builder(wrapper).nfe(3).labels(labels).build();
+        assertThrows(IllegalArgumentException.class, () -> wrongCount.sample(4, 2, 7, null, null));
+        assertThrows(IllegalArgumentException.class, () -> org.timetuner4j.diffusion.sampling.Sampler
+                .builder(new ModelWrapper(new UNetNetwork(new UNet(be, new UNetConfig(32, 1, new int[] {1}, 1, new int[0], 0, 1, 8, true, 0))), sch, ModelType.NOISE))
+                .labels(labels));
+    }
 }

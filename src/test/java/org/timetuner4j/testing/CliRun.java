@@ -35,4 +35,15 @@ public final class CliRun {
             System.setErr(old);
         }
     }
+
+    /** Asserts a user error: exit code 1, the last line of stderr an "error: " line with the fragments, and no stack trace. */
+    public static void assertError(Object[] r, String... fragments) {
+        String err = (String) r[1];
+        String[] lines = err.strip().split("[\\r\\n]+");
+        String line = lines[lines.length - 1];
+        org.junit.jupiter.api.Assertions.assertEquals(1, r[0], err);
+        org.junit.jupiter.api.Assertions.assertTrue(line.startsWith("error: "), line);
+        for (String f : fragments) org.junit.jupiter.api.Assertions.assertTrue(line.contains(f), "'" + f + "' in: " + line);
+        org.junit.jupiter.api.Assertions.assertFalse(err.contains("Exception"), err);
+    }
 }

@@ -1,6 +1,7 @@
 package org.timetuner4j.diffusion.sampling;
 
 import org.timetuner4j.backend.Backend;
+import org.timetuner4j.diffusion.ModelWrapper;
 import org.timetuner4j.diffusion.NoisePredictor;
 import org.timetuner4j.diffusion.NoiseSource;
 import org.timetuner4j.diffusion.Trajectory;
@@ -12,6 +13,8 @@ import org.timetuner4j.diffusion.solvers.Stepper;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
+
+import java.util.Arrays;
 
 /**
  * Runs a solver over its plan, in batches, with optional tuned ratios, on the model's backend. Sampling records nothing
@@ -37,13 +40,15 @@ public final class Sampler {
     private final SolverPlan plan;
     private final double[][] ratios;
     private final Backend backend;
+    private final int[] labels;
 
-    private Sampler(NoisePredictor model, Solver solver, SolverPlan plan, double[][] ratios, Backend backend) {
+    private Sampler(NoisePredictor model, Solver solver, SolverPlan plan, double[][] ratios, Backend backend, int[] labels) {
         this.model = model;
         this.solver = solver;
         this.plan = plan;
         this.ratios = ratios;
         this.backend = backend;
+        this.labels = labels;
     }
 
     public static Builder builder(NoisePredictor model) { return new Builder(model); }
@@ -70,6 +75,7 @@ public final class Sampler {
         private int nfe = 10;
         private Trajectory trajectory;
         private TunedSchedule tuned;
+        private int[] labels;
 
         private Builder(NoisePredictor model) { this.model = model; }
 
@@ -83,6 +89,17 @@ public final class Sampler {
 
         public Builder tuned(TunedSchedule t) { this.tuned = t; return this; }
 
+        /**
+         * One class label per sample of {@link #sample}'s run (sample k gets labels[k], whatever the batching), for a
+         * class-conditional {@link ModelWrapper}; it replaces the wrapper's labels batch by batch.
+         */
+        public Builder labels(int[] perSample) {
+            if (perSample != null && !(model instanceof ModelWrapper w && w.network().numClasses() > 0))
+                throw new IllegalArgumentException("class labels need a class-conditional model");
+            this.labels = perSample == null ? null : perSample.clone();
+            return this;
+        }
+
         public Sampler build() {
             Solver solver = Solvers.byName(solverName, eta);
             Trajectory traj = trajectory != null ? trajectory : defaultTrajectory(solverName);
@@ -92,7 +109,7 @@ public final class Sampler {
                 tuned.checkFits(solver.name(), nfe, traj.id(), plan, model.schedule());
                 r = tuned.ratios();
             }
-            return new Sampler(model, solver, plan, r, model.backend());
+            return new Sampler(model, solver, plan, r, model.backend(), labels);
         }
     }
 
@@ -136,6 +153,8 @@ public final class Sampler {
         int d = shape[0] * shape[1] * shape[2];
         if (xT != null && xT.length != (long) count * d)
             throw new IllegalArgumentException("x_T holds " + xT.length + " values, not " + count + " samples of " + d);
+        if (labels != null && labels.length != count)
+            throw new IllegalArgumentException(labels.length + " class labels for " + count + " samples");
         if (xT != null)
             for (int i = 0; i < xT.length; i++)
                 if (!Float.isFinite(xT[i])) throw new IllegalArgumentException("x_T value " + i + " is " + xT[i] + "; it must be finite");
@@ -163,6 +182,7 @@ public final class Sampler {
                 } else {
                     x = noise.normal(backend, s, b0, 0);
                 }
+                if (labels != null) ((ModelWrapper) model).labels(Arrays.copyOfRange(labels, b0, b0 + n));
                 float[] res = sampleBatch(x, noise, b0, progress, bi).toArray();
                 System.arraycopy(res, 0, out, b0 * d, n * d);
             }
