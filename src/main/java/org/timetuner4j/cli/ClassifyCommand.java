@@ -19,8 +19,8 @@ import java.util.concurrent.Callable;
 
 /** Judges digits (generated or real) with the digit classifier: class histogram, confidence, accuracy. */
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Classify 28x28 digits with a classifier from train-classifier: prints the class histogram,",
-                "the mean max-probability and, with --expect-label or labels in the file, the accuracy",
+        description = {"Classify 28x28 digits with the digit classifier: class histogram, confidence, accuracy.",
+                "Prints the class histogram, the mean max-probability and, with --expect-label or labels in the file, the accuracy",
                 "(a sample file drawn with --class-label carries its labels).",
                 "Input: a file from `sample --samples-out` (tensor 'samples', clamped to [-1,1] as the PNG",
                 "shows them) or a data file (tensor 'images', optional 'labels').", ""})

@@ -12,8 +12,8 @@ import java.util.concurrent.Callable;
 
 /** Checkpoint in, engine model file out. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a checkpoint into an engine model file",
-                "(safetensors, ddim key names, UNet config in the metadata).",
+        description = {"Convert a PyTorch, safetensors or diffusers checkpoint into an engine model file.",
+                "The output is safetensors with ddim key names and the UNet config in the metadata.",
                 "Reads torch.save files (.pth .pt .ckpt .bin; zip and legacy formats),",
                 ".safetensors, and diffusers folders (config.json +",
                 "diffusion_pytorch_model.{safetensors,bin}). Finds the weights in a bare",

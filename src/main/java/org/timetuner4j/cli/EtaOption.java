@@ -11,6 +11,8 @@ final class EtaOption {
 
     /** The η to use; {@code given} is null when the option was not given. */
     static double check(String solver, Double given) {
+        if (given != null && !(given >= 0 && given <= 1))
+            throw new UserError("--eta must be between 0 (deterministic DDIM) and 1 (DDPM's noise), got " + given);
         if (given == null || solver.equals("ddim")) return given == null ? 0 : given;
         double fixed = solver.equals("ddpm") ? 1 : 0;
         if (given != fixed)

@@ -37,7 +37,8 @@ import java.util.concurrent.Callable;
 
 /** Trajectory error and Fréchet distance of sampler settings, baseline and tuned, as a table, a CSV and charts. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure sampler settings, each from the same x_T (--seed):",
+        description = {"Measure sampler settings (baseline and tuned) by trajectory error and Fréchet distance.",
+                "Every setting starts from the same x_T (--seed):",
                 "  trajectory error  mean L2 distance per sample (all pixels) between the state",
                 "                    after each step and the probability-flow ODE solution from",
                 "                    the same x_T (--reference-steps DPM-Solver++(2M) steps)",

@@ -62,10 +62,12 @@ final class EvaluationReport {
         List<EvaluationCharts.FrechetPoint> points = new ArrayList<>();
         for (Row r : rows) {
             EvaluationSetting s = r.setting();
-            curves.add(new EvaluationCharts.ErrorCurve(r.name(), s.tuned(), r.trajectory().error()));
-            points.add(new EvaluationCharts.FrechetPoint(s.solver() + " " + s.trajectory().id()
-                    + (s.tuned() ? " tuned" + (r.tauMode() == null ? "" : " (" + r.tauMode() + ")") : ""), s.tuned(),
-                    r.nfe(), r.frechet()));
+            String trajectory = s.trajectory().id();
+            String name = trajectory + (s.tuned() ? " + τ" + (r.tauMode() == null ? "" : " (" + r.tauMode() + ")") : "");
+            EvaluationCharts.Line line = !s.tuned() ? EvaluationCharts.Line.UNTUNED
+                    : "sequential".equals(r.tauMode()) ? EvaluationCharts.Line.TUNED_SEQUENTIAL : EvaluationCharts.Line.TUNED;
+            curves.add(new EvaluationCharts.ErrorCurve(s.solver() + ", NFE " + r.nfe(), name, trajectory, line, r.trajectory().error()));
+            points.add(new EvaluationCharts.FrechetPoint(s.solver(), name, trajectory, line, r.nfe(), r.frechet()));
         }
         EvaluationCharts.writeTrajectoryErrors(curves, outDir.resolve("trajectory-error.png"));
         EvaluationCharts.writeFrechet(points, floor, outDir.resolve("frechet.png"));

@@ -85,7 +85,7 @@ final class SampleCommand implements Callable<Integer> {
                     + " digits model, none for a model you name with --model.")
     String classLabel;
 
-    @Option(names = "--guidance-scale", paramLabel = "G", defaultValue = "1", description = "Classifier-free guidance scale (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--guidance-scale", paramLabel = "G", defaultValue = "1", description = "Classifier-free guidance scale, 0 to 50: 1 is the class-conditional prediction alone, 0 the unconditional one, above 1 pushes towards the class (default: ${DEFAULT-VALUE}).")
     double guidanceScale;
 
     @Option(names = "--x-T", paramLabel = "IN.safetensors", description = "Initial states: tensor x_T [K,C,H,W] instead of the RNG.")
@@ -110,20 +110,23 @@ final class SampleCommand implements Callable<Integer> {
         if (shipped) model = ShippedModel.require();
         NoisePredictor predictor = DiffusionModels.open(model, be);
         ClassLabels classes = ClassLabels.parse(classLabel, shipped, predictor);
-        if (guidanceScale != 1.0) {
-            if (!classes.conditional()) throw new IllegalArgumentException("--guidance-scale needs --class-label (a label or all)");
-            ((ModelWrapper) predictor).classifierFreeGuidance(guidanceScale);
-        }
+        GuidanceOption.check(guidanceScale, classes);
+        if (guidanceScale != 1.0) ((ModelWrapper) predictor).classifierFreeGuidance(guidanceScale);
         Trajectory traj = trajectory == null ? Sampler.defaultTrajectory(solver) : Trajectory.of(trajectory);
         if (tuned != null && noTuned) throw new IllegalArgumentException("--tuned and --no-tuned contradict each other");
         TunedSchedule tau = tuned == null ? null : TunedSchedule.read(tuned);
         if (tau != null && tau.modelSha256() != null && !allowOtherModel)
             tau.requireModel(model, model.startsWith("gaussian:") ? null : TimeTuner.sha256(Path.of(model)));
-        Path shippedTau = null;
-        if (shipped && tuned == null && !noTuned && etaValue == 0) {
-            shippedTau = ShippedModel.tunedFile(solver, nfe, traj.id());
-            tau = shippedTau == null ? null : ShippedTuning.forShippedModel(shippedTau, Path.of(model));
-            if (tau == null) shippedTau = null;
+        if (tau != null) tau.requireEta(etaValue);
+        Path tauFile = tuned;
+        if (shipped && tuned == null && !noTuned) {
+            Path shippedTau = ShippedModel.tunedFile(solver, nfe, traj.id());
+            if (shippedTau != null && etaValue != 0)
+                System.err.println("note: the shipped τ for these settings was tuned at η 0; sampling at η " + etaValue + " without it");
+            else if (shippedTau != null) {
+                tau = ShippedTuning.forShippedModel(shippedTau, Path.of(model));
+                tauFile = tau == null ? null : shippedTau;
+            }
         }
         Sampler.Builder samplerBuilder = Sampler.builder(predictor).solver(solver).eta(etaValue).nfe(nfe).trajectory(traj).tuned(tau);
         SolverPlan plan = samplerBuilder.build().plan();
@@ -173,8 +176,8 @@ final class SampleCommand implements Callable<Integer> {
             md.put("num_classes", Integer.toString(classes.numClasses()));
             Safetensors.write(samplesOut, Map.of("samples", TensorData.f32(samples, n, shape[0], shape[1], shape[2])), md, "F32");
         }
-        System.err.printf("%d samples%s, %s, NFE %d (%d steps, %s trajectory)%s -> %s%n", n, classes.summary(), solver, plan.nfe(),
-                plan.intervals(), traj.id(), tau == null ? "" : ", tuned" + (shippedTau == null ? "" : " (" + shippedTau + ")"), out);
+        System.err.printf("%d samples%s, %s, NFE %d (%d steps, %s trajectory)%s -> %s%n", n, classes.summary() + (guidanceScale == 1 ? "" : ", guidance " + guidanceScale), solver, plan.nfe(),
+                plan.intervals(), traj.id(), tau == null ? "" : ", tuned (" + tauFile + ")", out);
         return 0;
     }
 }

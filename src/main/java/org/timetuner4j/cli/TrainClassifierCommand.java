@@ -23,8 +23,8 @@ import java.util.concurrent.Callable;
 
 /** Trains the digit classifier used to judge generated digits and to measure Fréchet distances. */
 @Command(name = "train-classifier", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train the digit classifier (a small CNN on 28x28 digits) with cross-entropy and Adam",
-                "(cosine-decayed learning rate), each training image shifted by up to --shift pixels.",
+        description = {"Train the digit classifier (a small CNN on 28x28 digits) that classify and evaluate use.",
+                "Cross-entropy and Adam (cosine-decayed learning rate), each training image shifted by up to --shift pixels.",
                 "Prints the held-out accuracy after each epoch; writes OUT with it in the metadata.", ""})
 final class TrainClassifierCommand implements Callable<Integer> {
     @Mixin CommonOptions common;

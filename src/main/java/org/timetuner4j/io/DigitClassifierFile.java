@@ -37,7 +37,9 @@ public final class DigitClassifierFile {
         SafetensorsFile f = Safetensors.read(path);
         String arch = f.metadata().get("architecture");
         if (!DigitClassifier.ARCHITECTURE.equals(arch))
-            throw new IllegalArgumentException(path + " is not a digit classifier of this engine (architecture: " + arch + ")");
+            throw new IllegalArgumentException(path + " is not a digit classifier of this engine ("
+                    + (arch != null ? "architecture " + arch : f.metadata().containsKey("config") ? "it is a diffusion model"
+                    : "its metadata names no architecture") + "; `timetuner train-classifier` makes one)");
         DigitClassifier net = new DigitClassifier(backend);
         for (Map.Entry<String, Parameter> e : net.namedParameters().entrySet()) {
             TensorData d = f.tensors().get(e.getKey());

@@ -11,8 +11,14 @@ import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
+import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.geom.Rectangle2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -27,72 +33,87 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The charts of {@code evaluate}: tuned settings drawn dashed beside their solid baselines. */
+/**
+ * The charts of {@code evaluate}, one panel per solver (and NFE): a trajectory keeps its colour
+ * in every panel, and its tuned settings are drawn dashed (parallel) or dotted (sequential) beside
+ * the solid untuned line.
+ */
 public final class EvaluationCharts {
-    /** One setting's trajectory error after each step (step i+1 at index i). */
-    public record ErrorCurve(String name, boolean tuned, double[] error) {}
+    /** How a setting's line is drawn: untuned solid, tuned dashed (parallel mode) or dotted (sequential mode). */
+    public enum Line { UNTUNED, TUNED, TUNED_SEQUENTIAL }
 
-    /** One setting's Fréchet distance; settings with the same {@code series} form one line over NFE. */
-    public record FrechetPoint(String series, boolean tuned, int nfe, double distance) {}
+    /** One setting's trajectory error after each step (step i+1 at index i), drawn in panel {@code panel}. */
+    public record ErrorCurve(String panel, String name, String trajectory, Line line, double[] error) {}
+
+    /** One setting's Fréchet distance; points of one panel with the same {@code name} form one line over NFE. */
+    public record FrechetPoint(String panel, String name, String trajectory, Line line, int nfe, double distance) {}
 
     static {
         System.setProperty("java.awt.headless", "true");   // before any AWT class loads
     }
 
+    private static final int PANEL_WIDTH = 460, PANEL_HEIGHT = 340, TITLE_HEIGHT = 40, MAX_COLUMNS = 3;
+
     private EvaluationCharts() {}
 
-    /** Trajectory error per step, one line per setting, log scale. */
+    /** Trajectory error per step, one panel per group of curves, one line per setting, log scale. */
     public static void writeTrajectoryErrors(List<ErrorCurve> curves, Path png) throws IOException {
-        XYSeriesCollection ds = new XYSeriesCollection();
-        List<Boolean> dashed = new ArrayList<>();
-        for (ErrorCurve c : curves) {
-            XYSeries s = new XYSeries(c.name(), false, true);
-            for (int i = 0; i < c.error().length; i++) if (c.error()[i] > 0) s.add(i + 1, c.error()[i]);
-            ds.addSeries(s);
-            dashed.add(c.tuned());
+        Map<String, List<ErrorCurve>> panels = new LinkedHashMap<>();
+        for (ErrorCurve c : curves) panels.computeIfAbsent(c.panel(), k -> new ArrayList<>()).add(c);
+        List<JFreeChart> charts = new ArrayList<>();
+        for (Map.Entry<String, List<ErrorCurve>> e : panels.entrySet()) {
+            XYSeriesCollection ds = new XYSeriesCollection();
+            List<ErrorCurve> members = e.getValue();
+            for (ErrorCurve c : members) {
+                XYSeries s = new XYSeries(c.name(), false, true);
+                for (int i = 0; i < c.error().length; i++) if (c.error()[i] > 0) s.add(i + 1, c.error()[i]);
+                ds.addSeries(s);
+            }
+            JFreeChart chart = ChartFactory.createXYLineChart(e.getKey(), "step", "L2 distance per sample", ds,
+                    PlotOrientation.VERTICAL, true, false, false);
+            style(chart, members.stream().map(ErrorCurve::trajectory).toList(), members.stream().map(ErrorCurve::line).toList(),
+                    "L2 distance per sample (log)", "step");
+            charts.add(chart);
         }
-        JFreeChart chart = ChartFactory.createXYLineChart("Trajectory error (mean L2 distance to the ODE solution)", "step",
-                "error", ds, PlotOrientation.VERTICAL, true, false, false);
-        XYPlot plot = chart.getXYPlot();
-        plot.setRangeAxis(logAxis("mean L2 distance per sample (log scale)"));
-        ((NumberAxis) plot.getDomainAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-        style(plot, dashed);
-        save(chart, png);
+        savePanels(charts, "Trajectory error: distance to the probability-flow ODE solution after each step", png);
     }
 
-    /** Fréchet distance over NFE, one line per series; {@code floor} (real vs real, may be null) as a grey line. */
+    /** Fréchet distance over NFE, one panel per group, one line per name; {@code floor} (real vs real, may be null) grey in each. */
     public static void writeFrechet(List<FrechetPoint> points, Double floor, Path png) throws IOException {
-        Map<String, XYSeries> bySeries = new LinkedHashMap<>();
-        Map<String, Boolean> tuned = new LinkedHashMap<>();
+        Map<String, Map<String, List<FrechetPoint>>> panels = new LinkedHashMap<>();
         int minNfe = Integer.MAX_VALUE, maxNfe = Integer.MIN_VALUE;
         for (FrechetPoint p : points) {
-            bySeries.computeIfAbsent(p.series(), k -> new XYSeries(k, true, false)).addOrUpdate(p.nfe(), p.distance());
-            tuned.put(p.series(), p.tuned());
+            panels.computeIfAbsent(p.panel(), k -> new LinkedHashMap<>()).computeIfAbsent(p.name(), k -> new ArrayList<>()).add(p);
             minNfe = Math.min(minNfe, p.nfe());
             maxNfe = Math.max(maxNfe, p.nfe());
         }
-        XYSeriesCollection ds = new XYSeriesCollection();
-        List<Boolean> dashed = new ArrayList<>();
-        for (Map.Entry<String, XYSeries> e : bySeries.entrySet()) {
-            ds.addSeries(e.getValue());
-            dashed.add(tuned.get(e.getKey()));
+        List<JFreeChart> charts = new ArrayList<>();
+        for (Map.Entry<String, Map<String, List<FrechetPoint>>> panel : panels.entrySet()) {
+            XYSeriesCollection ds = new XYSeriesCollection();
+            List<String> colours = new ArrayList<>();
+            List<Line> lines = new ArrayList<>();
+            for (Map.Entry<String, List<FrechetPoint>> line : panel.getValue().entrySet()) {
+                XYSeries s = new XYSeries(line.getKey(), true, false);
+                for (FrechetPoint p : line.getValue()) s.addOrUpdate(p.nfe(), p.distance());
+                ds.addSeries(s);
+                colours.add(line.getValue().get(0).trajectory());
+                lines.add(line.getValue().get(0).line());
+            }
+            if (floor != null) {
+                XYSeries f = new XYSeries("real vs real");
+                double pad = maxNfe == minNfe ? 0.5 : 0;   // one NFE: a short line centred on it, not an axis to NFE + 1
+                f.add(minNfe - pad, floor);
+                f.add(maxNfe + pad, floor);
+                ds.addSeries(f);
+                colours.add(FLOOR);
+                lines.add(Line.UNTUNED);
+            }
+            JFreeChart chart = ChartFactory.createXYLineChart(panel.getKey(), "NFE", "Fréchet distance", ds,
+                    PlotOrientation.VERTICAL, true, false, false);
+            style(chart, colours, lines, "Fréchet distance (log)", "NFE");
+            charts.add(chart);
         }
-        if (floor != null && !points.isEmpty()) {
-            XYSeries f = new XYSeries("real vs real (training vs held-out digits)");
-            double pad = maxNfe == minNfe ? 0.5 : 0;   // one NFE: a short line centred on it, not an axis to NFE + 1
-            f.add(minNfe - pad, floor);
-            f.add(maxNfe + pad, floor);
-            ds.addSeries(f);
-            dashed.add(false);
-        }
-        JFreeChart chart = ChartFactory.createXYLineChart("Fréchet distance to held-out digits (classifier features)", "NFE",
-                "Fréchet distance", ds, PlotOrientation.VERTICAL, true, false, false);
-        XYPlot plot = chart.getXYPlot();
-        plot.setRangeAxis(logAxis("Fréchet distance (log scale)"));
-        ((NumberAxis) plot.getDomainAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-        style(plot, dashed);
-        if (floor != null && !points.isEmpty()) plot.getRenderer().setSeriesPaint(ds.getSeriesCount() - 1, Color.GRAY);
-        save(chart, png);
+        savePanels(charts, "Fréchet distance to the held-out digits (digit classifier's features)", png);
     }
 
     /** Tick labels with three significant digits (301.9952 → 302, 0.15849 → 0.158). */
@@ -116,21 +137,60 @@ public final class EvaluationCharts {
         return y;
     }
 
-    private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44),
-            new Color(148, 103, 189), new Color(255, 127, 14), new Color(140, 86, 75), new Color(227, 119, 194), new Color(23, 190, 207)};
+    private static final String FLOOR = "floor";
 
-    private static void style(XYPlot plot, List<Boolean> dashed) {
+    /** A colour per trajectory, the same in every panel; grey for the real-vs-real floor. */
+    private static final Map<String, Color> COLOURS = Map.of("official", new Color(31, 119, 180), "uniform", new Color(44, 160, 44),
+            "quadratic", new Color(148, 103, 189), "logsnr", new Color(214, 39, 40), "edm", new Color(255, 127, 14), FLOOR, Color.GRAY);
+
+    private static void style(JFreeChart chart, List<String> trajectories, List<Line> lines, String rangeLabel, String domainLabel) {
+        XYPlot plot = chart.getXYPlot();
+        plot.setRangeAxis(logAxis(rangeLabel));
+        NumberAxis x = (NumberAxis) plot.getDomainAxis();
+        x.setLabel(domainLabel);
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
-        for (int i = 0; i < dashed.size(); i++) {
-            r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
-            r.setSeriesStroke(i, dashed.get(i)
-                    ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {8f, 5f}, 0f)
-                    : new BasicStroke(2f));
+        for (int i = 0; i < lines.size(); i++) {
+            r.setSeriesPaint(i, COLOURS.getOrDefault(trajectories.get(i), Color.BLACK));
+            r.setSeriesStroke(i, switch (lines.get(i)) {
+                case UNTUNED -> new BasicStroke(2f);
+                case TUNED -> new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {8f, 5f}, 0f);
+                case TUNED_SEQUENTIAL -> new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {2f, 4f}, 0f);
+            });
         }
         plot.setRenderer(r);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        chart.getLegend().setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+    }
+
+    /** Draws the panels row by row, up to three a row, under one title, into a PNG written atomically. */
+    private static void savePanels(List<JFreeChart> charts, String title, Path png) throws IOException {
+        int columns = Math.max(1, Math.min(MAX_COLUMNS, charts.size())), rows = Math.max(1, (charts.size() + columns - 1) / columns);
+        BufferedImage image = new BufferedImage(columns * PANEL_WIDTH, TITLE_HEIGHT + rows * PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, image.getWidth(), image.getHeight());
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
+            java.awt.FontMetrics fm = g.getFontMetrics();
+            g.drawString(title, (image.getWidth() - fm.stringWidth(title)) / 2, (TITLE_HEIGHT + fm.getAscent() - fm.getDescent()) / 2);
+            for (int i = 0; i < charts.size(); i++)
+                charts.get(i).draw(g, new Rectangle2D.Double((i % columns) * PANEL_WIDTH, TITLE_HEIGHT + (i / columns) * PANEL_HEIGHT,
+                        PANEL_WIDTH, PANEL_HEIGHT));
+        } finally {
+            g.dispose();
+        }
+        Path abs = png.toAbsolutePath();
+        if (abs.getParent() != null) Files.createDirectories(abs.getParent());
+        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
+        ImageIO.write(image, "png", tmp.toFile());
+        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Writes the chart as a 900×500 PNG atomically (a temporary file, then a move), making its folder. */

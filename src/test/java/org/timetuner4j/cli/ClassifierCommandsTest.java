@@ -10,6 +10,7 @@ import org.timetuner4j.nn.DigitClassifier;
 import org.timetuner4j.testing.CliRun;
 import org.timetuner4j.testing.RawSafetensors;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,18 +21,12 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.timetuner4j.testing.CliRun.assertError;
 
 /** `classify` and `train-classifier` from the command line, and their one-line errors. */
 class ClassifierCommandsTest {
     @TempDir Path tmp;
     static final String CLASSIFIER = "weights/digit-classifier.safetensors", HELDOUT = "data/mnist-heldout.safetensors";
-
-    private static void assertError(Object[] r, String fragment) {
-        assertEquals(1, r[0], (String) r[1]);
-        String err = ((String) r[1]).strip();
-        assertFalse(err.contains("\n"), "one line: " + err);
-        assertTrue(err.startsWith("error: ") && err.contains(fragment), err);
-    }
 
     /** The held-out digits of one class written as `sample --samples-out` writes samples, scaled by 1.5 (so some leave [-1, 1]). */
     private Path samplesOfClass(int label) throws Exception {
@@ -94,7 +89,9 @@ class ClassifierCommandsTest {
                 "classifier file not found");
         assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", tmp.resolve("none").toString()), "input file not found");
         assertError(CliRun.run("classify", "--classifier", "src/test/resources/fixtures/unet-attn.safetensors", "--input", samples),
-                "not a digit classifier");
+                "not a digit classifier", "it is a diffusion model", "train-classifier");
+        Path png = Files.write(tmp.resolve("grid.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13});
+        assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", png.toString()), "not a safetensors file: it is a PNG image");
         assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", samples, "--expect-label", "10"),
                 "--expect-label must be in 0..9");
         Path big = tmp.resolve("big.safetensors");

@@ -68,6 +68,14 @@ class CliErrorsTest {
         assertOneErrorLine(run("sample", "--model", tmp.toString(), "--out", out()), "is a directory, not a model file");
     }
 
+    @Test void etaOutsideZeroToOneAndAbsurdGuidanceAreRefused() {
+        for (String eta : new String[] {"1e6", "-0.1", "NaN"})
+            assertOneErrorLine(run("sample", "--model", G, "--eta", eta, "--out", out()), "--eta must be between 0");
+        for (String g : new String[] {"-1", "1e9", "NaN"})
+            assertOneErrorLine(run("sample", "--model", G, "--guidance-scale", g, "--out", out()), "--guidance-scale must be between 0");
+        assertOneErrorLine(run("sample", "--model", G, "--guidance-scale", "2", "--out", out()), "needs a class-conditional model");
+    }
+
     @Test void etaIsRefusedBySolversThatIgnoreIt() {
         for (String solver : new String[] {"ddpm", "dpm-solver-2", "dpm-solver++2m", "heun"}) {
             assertOneErrorLine(run("sample", "--model", G, "--solver", solver, "--eta", "0.5", "--out", out()), "ignores --eta 0.5");

@@ -48,7 +48,7 @@ class ShippedTuningTest {
         for (int i = 0; i < ts.length; i++) ts[i] = plan.time(i);
         double[][] r = new double[plan.intervals()][];
         for (int i = 0; i < r.length; i++) r[i] = new double[] {i == r.length - 1 ? 1.0 : 0.8 + 0.05 * i};
-        Map<String, JsonElement> prov = Map.of("model_sha256", new JsonPrimitive(sha));
+        Map<String, JsonElement> prov = Map.of("model_sha256", new JsonPrimitive(sha), "eta", new JsonPrimitive(0.0));
         Path tau = home.resolve(ShippedModel.TUNED_FOLDER).resolve("mnist-digits-ddim-nfe3-official.json");
         Files.createDirectories(tau.getParent());
         new TunedSchedule("ddim", 3, "official", ts, r, prov).write(tau);
@@ -80,6 +80,7 @@ class ShippedTuningTest {
         float[] untuned = sample("--no-tuned");
         assertFalse(lastErr.contains("tuned"), lastErr);
         float[] explicit = sample("--tuned", tau.toString());
+        assertTrue(lastErr.contains("tuned (" + tau), lastErr);
         assertArrayEquals(explicit, byDefault, 0f, "the default run is the run with the shipped τ file");
         assertFalse(java.util.Arrays.equals(untuned, byDefault), "ratios below 1 must change the samples");
     }
@@ -90,6 +91,30 @@ class ShippedTuningTest {
         float[] stale = sample();
         assertTrue(lastErr.contains("warning:") && lastErr.contains("another version"), lastErr);
         assertArrayEquals(sample("--no-tuned"), stale, 0f);
+    }
+
+    /** The τ files are tuned for deterministic DDIM: a noisy run says it samples without one, and refuses one it is given. */
+    @Test void anotherEtaSamplesUntunedWithANoteAndRefusesAnExplicitTauFile() throws Exception {
+        shipModel();
+        Path tau = shipTau(TimeTuner.sha256(model));
+        float[] noisy = sample("--eta", "0.5");
+        assertTrue(lastErr.contains("note: the shipped τ for these settings was tuned at η 0"), lastErr);
+        assertFalse(lastErr.contains("tuned ("), lastErr);
+        assertArrayEquals(sample("--eta", "0.5", "--no-tuned"), noisy, 0f);
+        try (SavedProperty p = SavedProperty.set("timetuner.home", home.toString())) {
+            CliRun.assertError(CliRun.run("sample", "--nfe", "3", "--eta", "0.5", "--tuned", tau.toString(), "--count", "10",
+                    "--out", home.resolve("g.png").toString()), "tuned at η 0.0, not 0.5");
+        }
+    }
+
+    @Test void guidanceNeedsAClass() throws Exception {
+        shipModel();
+        try (SavedProperty p = SavedProperty.set("timetuner.home", home.toString())) {
+            CliRun.assertError(CliRun.run("sample", "--class-label", "none", "--guidance-scale", "3", "--out", home.resolve("g.png").toString()),
+                    "--guidance-scale needs --class-label");
+        }
+        sample("--class-label", "3", "--guidance-scale", "2");
+        assertTrue(lastErr.contains("of class 3, guidance 2.0"), lastErr);
     }
 
     @Test void noTauFileForOtherSettings() throws Exception {

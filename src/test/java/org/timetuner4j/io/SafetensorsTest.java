@@ -414,8 +414,8 @@ class SafetensorsTest {
         bad(file(-1L, h, f32(1, 2)), "18446744073709551615", "limit");
         bad(file(Long.MIN_VALUE, h, f32(1, 2)), "limit");
         bad(file(100_000_001L, h, f32(1, 2)), "100000001", "limit");
-        // a PNG's signature read as a header length
-        bad(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13, 'I', 'H', 'D', 'R'}, "not a safetensors file", "limit");
+        // a PNG's signature read as a header length: named as what it is
+        bad(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13, 'I', 'H', 'D', 'R'}, "not a safetensors file: it is a PNG image");
         bad(file(99_999_999L, h, f32(1, 2)), "exceeds", "truncated");
         bad(file(h.length + 9, h, f32(1, 2)), "exceeds");
         bad(file(0, h, f32(1, 2)), "too short");
@@ -494,7 +494,8 @@ class SafetensorsTest {
         bad(file("{" + "\"a\":[".repeat(1) + "[".repeat(100_000) + "]}", new byte[0]), "not valid JSON");
         byte[] latin1 = "{\"\u00ff\u00fe\":1}    ".getBytes(StandardCharsets.ISO_8859_1);
         bad(file(latin1.length, latin1, new byte[0]), "not valid UTF-8");
-        bad("PK\u0003\u0004 this is a zip".getBytes(StandardCharsets.ISO_8859_1), "header length");
+        bad("PK\u0003\u0004 this is a zip".getBytes(StandardCharsets.ISO_8859_1), "it is a zip archive", "convert");
+        bad(new byte[] {(byte) 0x80, 2, 'c', 'x', 'x', 'x', 'x', 'x', 'x', 'x'}, "it is a pickle");
     }
 
     @Test

@@ -70,10 +70,10 @@ public final class TunedSchedule {
         return r;
     }
 
-    /** The SHA-256 of the model file the ratios were tuned for, or null when the file does not say. */
     /** How the ratios were made (mode, lr, iters, losses, model, tuning time …); read-only. */
     public Map<String, JsonElement> provenance() { return java.util.Collections.unmodifiableMap(provenance); }
 
+    /** The SHA-256 of the model file the ratios were tuned for, or null when the file does not say. */
     public String modelSha256() {
         JsonElement e = provenance.get("model_sha256");
         return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
@@ -89,6 +89,17 @@ public final class TunedSchedule {
         if (recorded != null && (sha256 == null || !recorded.equalsIgnoreCase(sha256)))
             throw new IllegalArgumentException("the τ file was tuned for the model with SHA-256 " + recorded + ", but " + model
                     + (sha256 == null ? " is not that model file" : " has SHA-256 " + sha256) + " (--allow-other-model uses it anyway)");
+    }
+
+    /**
+     * Refuses sampling at another DDIM η than the one the ratios were tuned at: times learned for the deterministic
+     * update do not carry over to a noisy one. A file that records no η (the official plain list) fits any.
+     */
+    public void requireEta(double eta) {
+        JsonElement e = provenance.get("eta");
+        if (e != null && e.isJsonPrimitive() && e.getAsDouble() != eta)
+            throw new IllegalArgumentException("the τ file was tuned at η " + e.getAsDouble() + ", not " + eta
+                    + " (sample at --eta " + e.getAsDouble() + ", or tune at --eta " + eta + ")");
     }
 
     /**
