@@ -20,8 +20,8 @@ import java.util.concurrent.Callable;
 /** Judges digits (generated or real) with the digit classifier: class histogram, confidence, accuracy. */
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Classify 28x28 digits with the digit classifier: class histogram, confidence, accuracy.",
-                "Prints the class histogram, the mean max-probability and, with --expect-label or labels in the file, the accuracy",
-                "(a sample file drawn with --class-label carries its labels).",
+                "Prints the class histogram, the mean max-probability and, with --expect-label or labels in",
+                "the file, the accuracy (a sample file drawn with --class-label carries its labels).",
                 "Input: a file from `sample --samples-out` (tensor 'samples', clamped to [-1,1] as the PNG",
                 "shows them) or a data file (tensor 'images', optional 'labels').", ""})
 final class ClassifyCommand implements Callable<Integer> {
@@ -48,6 +48,7 @@ final class ClassifyCommand implements Callable<Integer> {
         if (expectLabel != null && (expectLabel < 0 || expectLabel >= DigitClassifier.CLASSES))
             throw new IllegalArgumentException("--expect-label must be in 0..9, got " + expectLabel);
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        if (Files.isDirectory(input)) throw new java.io.IOException("--input " + input + " is a directory, not a file");
         if (!Files.isRegularFile(input)) throw new java.io.IOException("input file not found: " + input);
         Backend be = Devices.select(device);
         if (classifier == null) classifier = ShippedModel.require(ShippedModel.CLASSIFIER, "--classifier", "--classifier C.safetensors");
@@ -84,6 +85,10 @@ final class ClassifyCommand implements Callable<Integer> {
             images = d.gather(all);
             labels = d.labels(all);
             count = d.size();
+            if (labels != null)
+                for (int i = 0; i < count; i++)
+                    if (labels[i] < 0 || labels[i] >= DigitClassifier.CLASSES)
+                        throw new IllegalArgumentException(input + ": label " + labels[i] + " of image " + i + " is not a digit class (0..9)");
         } else {
             throw new IllegalArgumentException(input + " has neither a 'samples' nor an 'images' tensor");
         }

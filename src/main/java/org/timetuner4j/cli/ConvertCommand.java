@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** Checkpoint in, engine model file out. */
-@Command(name = "convert", mixinStandardHelpOptions = true,
+@Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Convert a PyTorch, safetensors or diffusers checkpoint into an engine model file.",
                 "The output is safetensors with ddim key names and the UNet config in the metadata.",
                 "Reads torch.save files (.pth .pt .ckpt .bin; zip and legacy formats),",

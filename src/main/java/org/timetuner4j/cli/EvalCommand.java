@@ -21,11 +21,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** One network evaluation (and optionally its vector-Jacobian products) on tensors from a file. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Evaluate the network once: eps = model(x, t).",
                 "IN holds x [N,C,H,W] and t [N] (model-input time, real-valued, e.g. 0..999).",
                 "With --grad, IN also holds gout (shape of eps) and OUT also gets grad_x and grad_t,",
-                "the vector-Jacobian products of eps with gout. The network runs in inference mode."})
+                "the vector-Jacobian products of eps with gout. The network runs in inference mode.", ""})
 final class EvalCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
 

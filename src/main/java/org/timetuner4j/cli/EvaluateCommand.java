@@ -52,6 +52,10 @@ final class EvaluateCommand implements Callable<Integer> {
     static final String TRAINING = "data/mnist-train.safetensors";
     /** Images per classifier call (its features are cheap next to the sampling). */
     static final int CLASSIFIER_BATCH = 250;
+    /** 100 times the default: the reference is already converged far below that (TrajectoryErrorTest). */
+    static final int MAX_REFERENCE_STEPS = 100_000;
+    /** Below this many samples the Fréchet distance's bias is large against the differences between settings. */
+    static final int FEW_SAMPLES = 1000;
 
     @Mixin CommonOptions common;
 
@@ -120,7 +124,8 @@ final class EvaluateCommand implements Callable<Integer> {
         if (count < 2) throw new UserError("--count must be >= 2 (a covariance needs two samples), got " + count);
         if (trajectoryCount < 1) throw new UserError("--trajectory-count must be >= 1, got " + trajectoryCount);
         if (batch < 1) throw new UserError("--batch must be >= 1, got " + batch);
-        if (referenceSteps < 10) throw new UserError("--reference-steps must be >= 10, got " + referenceSteps);
+        if (referenceSteps < 10 || referenceSteps > MAX_REFERENCE_STEPS)
+            throw new UserError("--reference-steps must be between 10 and " + MAX_REFERENCE_STEPS + ", got " + referenceSteps);
         List<EvaluationSetting> settings = new ArrayList<>();
         for (String s : settingSpecs) settings.add(EvaluationSetting.parse(s, null));
         if (settingsFile != null) settings.addAll(EvaluationSetting.readFile(settingsFile));
@@ -161,6 +166,9 @@ final class EvaluateCommand implements Callable<Integer> {
         for (List<Run> g : groups) total += (long) flow.nfe(start(g), wanted(g)) * trajectoryBatches;
         for (Run r : runs) total += (long) r.sampler.plan().intervals() * (trajectoryBatches + sampleBatches);
 
+        if (count < FEW_SAMPLES)
+            System.err.println("warning: with fewer than " + FEW_SAMPLES + " samples the Fréchet distance in 128 features is biased upward;"
+                    + " compare settings only at the same --count (the real-vs-real floor shows the bias)");
         long began = System.nanoTime();
         FeatureStatistics heldoutStats = statistics(judge, images(heldoutSet, heldoutSet.size()), heldoutSet.size());
         Double floor = null;
@@ -190,7 +198,7 @@ final class EvaluateCommand implements Callable<Integer> {
         EvaluationReport.printTable(rows, floor, count, realSet == null ? 0 : Math.min(count, realSet.size()), heldoutSet.size(), trajectoryCount);
         EvaluationReport.writeCsv(rows, floor, csv);
         EvaluationReport.writeCharts(rows, floor, outDir);
-        System.err.printf(Locale.ROOT, "%d settings in %.1f s -> %s%n", runs.size(), seconds, outDir);
+        System.err.printf(Locale.ROOT, "%d setting%s in %.1f s -> %s%n", runs.size(), runs.size() == 1 ? "" : "s", seconds, outDir);
         return 0;
     }
 

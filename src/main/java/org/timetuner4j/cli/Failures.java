@@ -59,7 +59,7 @@ final class Failures {
         if (e instanceof NoSuchFileException) return "file not found: " + m;
         if (e instanceof AccessDeniedException) return "permission denied: " + m;
         if (e instanceof OutOfMemoryError)
-            return "out of memory (" + m + "); use a smaller --batch, or give Java more heap (-Xmx…; for ./timetuner in TIMETUNER_JAVA_OPTS)";
+            return "out of memory (" + m + "); use a smaller --batch or --count, or give Java more heap (-Xmx…; for ./timetuner in TIMETUNER_JAVA_OPTS)";
         return m == null ? e.getClass().getSimpleName() : m.strip().replaceAll("\\s*\n\\s*", " ");
     }
 }

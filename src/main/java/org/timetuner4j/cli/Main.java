@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
         subcommands = {InfoCommand.class, SampleCommand.class, TuneCommand.class, TrainCommand.class, TrainClassifierCommand.class, ClassifyCommand.class, EvalCommand.class, EvaluateCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
+    /** Columns of --help: the descriptions' hand-made lines (tables, formulas) fit in it without re-wrapping. */
+    static final int HELP_WIDTH = 100;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override public void run() {
@@ -23,6 +26,8 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit code (for tests); {@link Failures} says how failures end. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        cli.setUsageHelpWidth(HELP_WIDTH);
+        for (CommandLine sub : cli.getSubcommands().values()) sub.getCommandSpec().versionProvider(new Version());
         cli.setParameterExceptionHandler((e, a) -> Failures.reportUsage(e, e.getCommandLine().getErr()));
         cli.setExecutionExceptionHandler((e, cmd, parseResult) -> Failures.report(e, cmd.getErr()));
         try {

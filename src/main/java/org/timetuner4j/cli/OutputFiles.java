@@ -12,6 +12,12 @@ import java.nio.file.StandardOpenOption;
 final class OutputFiles {
     private OutputFiles() {}
 
+    /** A one-line warning when an output's name does not say what it will hold (a grid named x.jpg is still a PNG). */
+    static void warnIfNotNamed(Path file, String extension, String option, String what) {
+        if (!file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(extension))
+            System.err.println("warning: " + option + " " + file + " will hold " + what + " (its name does not end in " + extension + ")");
+    }
+
     /**
      * The file must be a file (or not exist yet); its folder is created if missing. Writability is
      * tried, not inferred from permissions (which say yes to root on a read-only disk): an existing
@@ -26,8 +32,9 @@ final class OutputFiles {
         } catch (java.nio.file.FileAlreadyExistsException e) {
             throw new UserError(what + " cannot be written: " + e.getFile() + " is not a directory");
         } catch (IOException | SecurityException e) {
-            throw new UserError(what + " cannot be written: its folder cannot be created (" + e.getClass().getSimpleName()
-                    + ": " + e.getMessage() + ")");
+            throw new UserError(what + " cannot be written: its folder cannot be created ("
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such folder: " : e instanceof java.nio.file.AccessDeniedException
+                    ? "permission denied: " : "") + e.getMessage() + ")");
         }
         if (Files.exists(file)) {
             try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) { /* opened: writable */ }

@@ -45,7 +45,8 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
 
     @Option(names = "--model", paramLabel = "M.safetensors|gaussian:…",
-            description = "Model file, or gaussian:mean=M,std=S,shape=CxHxW[,schedule=discrete|linear|cosine] "
+            description = "Model file, or gaussian:mean=M,std=S,shape=CxHxW[,schedule=discrete|linear|cosine], the exact model of "
+                    + "Gaussian data (each key optional: mean 0, std 1, shape 1x8x8, schedule discrete) "
                     + "(default: the shipped digits model, " + ShippedModel.RELATIVE + ").")
     String model;
 
@@ -61,7 +62,8 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--eta", description = "DDIM noise level η (default: 0). Other solvers have a fixed η (ddpm 1, the rest 0) and refuse other values.")
     Double eta;
 
-    @Option(names = "--tuned", paramLabel = "FILE", description = "τ file from `tune`, or a JSON list of ratios (one per step).")
+    @Option(names = "--tuned", paramLabel = "FILE", description = "τ file from `tune`, or a JSON list of ratios (one per step). Without it the shipped model uses the τ file"
+                    + " shipped for the solver, NFE and trajectory, when there is one (the last line names it).")
     Path tuned;
 
     @Option(names = "--no-tuned", description = "Sample the shipped model without the τ file shipped for these settings.")
@@ -151,8 +153,10 @@ final class SampleCommand implements Callable<Integer> {
             xT = x.values();
         }
         int b = batch == null ? Math.min(n, 16) : batch;
+        samplerBuilder.build().checkRequest(n, b, xT);   // before the labels are made and the progress bar starts
         Sampler sampler = samplerBuilder.labels(classes.perSample(n)).build();
-        sampler.checkRequest(n, b, xT);   // before the progress bar, so a mistake is the only line printed
+        OutputFiles.warnIfNotNamed(out, ".png", "--out", "a PNG image");
+        if (samplesOut != null) OutputFiles.warnIfNotNamed(samplesOut, ".safetensors", "--samples-out", "safetensors");
         int batches = (n + b - 1) / b;
         float[] samples;
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("sampling").setInitialMax((long) batches * plan.intervals())
@@ -176,8 +180,8 @@ final class SampleCommand implements Callable<Integer> {
             md.put("num_classes", Integer.toString(classes.numClasses()));
             Safetensors.write(samplesOut, Map.of("samples", TensorData.f32(samples, n, shape[0], shape[1], shape[2])), md, "F32");
         }
-        System.err.printf("%d samples%s, %s, NFE %d (%d steps, %s trajectory)%s -> %s%n", n, classes.summary() + (guidanceScale == 1 ? "" : ", guidance " + guidanceScale), solver, plan.nfe(),
-                plan.intervals(), traj.id(), tau == null ? "" : ", tuned (" + tauFile + ")", out);
+        System.err.printf("%d sample%s%s, %s, NFE %d (%d step%s, %s trajectory)%s -> %s%n", n, n == 1 ? "" : "s", classes.summary() + (guidanceScale == 1 ? "" : ", guidance " + guidanceScale), solver, plan.nfe(),
+                plan.intervals(), plan.intervals() == 1 ? "" : "s", traj.id(), tau == null ? "" : ", tuned (" + tauFile + ")", out);
         return 0;
     }
 }

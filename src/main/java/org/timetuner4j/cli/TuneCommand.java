@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
         description = {"Learn TimeTuner's ratios r (the network sees τ = r·t) for a solver, NFE and trajectory.",
                 "Per interval: one solver step from x_t with the network at r·t; loss = batch mean of",
                 "Σ (ε(x_t, t) − ε(x_next, t_next))²; Adam on r (init 1); the last interval keeps r = 1.",
-                "A checkpoint (OUT.ckpt) is written after every interval and every 50 iterations; --resume continues it.",
+                "A checkpoint (OUT.ckpt) after every interval and every 50 iterations; --resume continues it.",
                 ""})
 final class TuneCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
@@ -105,6 +105,9 @@ final class TuneCommand implements Callable<Integer> {
         TunerSettings settings = new TunerSettings(model, sha, data, solver, etaValue, nfe, traj.id(), m, slots.equals("per-call"),
                 lr, iters, batch, seed);
         TimeTuner tuner = new TimeTuner(predictor, train, settings, be);
+        if (tuner.plan().intervals() < 2)
+            throw new IllegalArgumentException(solver + " at NFE " + nfe + " on the " + traj.id() + " trajectory makes one step, and the last"
+                    + " step is never tuned: nothing to tune (use a larger --nfe)");
         TuneProgress progress = new TuneProgress(tuner.plan().intervals() - 1, iters);
         long start = 0;
         if (resume && Files.exists(ckpt)) {

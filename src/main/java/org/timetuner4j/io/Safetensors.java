@@ -218,7 +218,7 @@ public final class Safetensors {
     // ------------------------------------------------------------------------------------------
 
     /** What a file that is not safetensors is, judged by its first 8 bytes, for the error message; null if unknown. */
-    static String recognise(byte[] first8) {
+    public static String recognise(byte[] first8) {
         String ascii = new String(first8, java.nio.charset.StandardCharsets.ISO_8859_1);
         if (ascii.startsWith("\u0089PNG")) return "a PNG image";
         if (ascii.startsWith("\u00ff\u00d8")) return "a JPEG image";

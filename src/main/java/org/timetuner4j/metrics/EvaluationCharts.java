@@ -52,7 +52,8 @@ public final class EvaluationCharts {
         System.setProperty("java.awt.headless", "true");   // before any AWT class loads
     }
 
-    private static final int PANEL_WIDTH = 460, PANEL_HEIGHT = 340, TITLE_HEIGHT = 40, MAX_COLUMNS = 3;
+    /** A panel's size; the image is at least {@code MIN_WIDTH} wide, so one or two panels still fit the heading. */
+    private static final int PANEL_WIDTH = 460, PANEL_HEIGHT = 340, TITLE_HEIGHT = 40, MAX_COLUMNS = 3, MIN_WIDTH = 920;
 
     private EvaluationCharts() {}
 
@@ -152,6 +153,13 @@ public final class EvaluationCharts {
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
         for (int i = 0; i < lines.size(); i++) {
             r.setSeriesPaint(i, COLOURS.getOrDefault(trajectories.get(i), Color.BLACK));
+            // a shape per kind, open for tuned settings: a single point shows no dashes
+            r.setSeriesShape(i, switch (lines.get(i)) {
+                case UNTUNED -> new Rectangle2D.Double(-3.5, -3.5, 7, 7);
+                case TUNED -> new java.awt.geom.Ellipse2D.Double(-4.5, -4.5, 9, 9);
+                case TUNED_SEQUENTIAL -> new java.awt.Polygon(new int[] {0, 5, -5}, new int[] {-5, 4, 4}, 3);
+            });
+            r.setSeriesShapesFilled(i, lines.get(i) == Line.UNTUNED);
             r.setSeriesStroke(i, switch (lines.get(i)) {
                 case UNTUNED -> new BasicStroke(2f);
                 case TUNED -> new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {8f, 5f}, 0f);
@@ -169,7 +177,8 @@ public final class EvaluationCharts {
     /** Draws the panels row by row, up to three a row, under one title, into a PNG written atomically. */
     private static void savePanels(List<JFreeChart> charts, String title, Path png) throws IOException {
         int columns = Math.max(1, Math.min(MAX_COLUMNS, charts.size())), rows = Math.max(1, (charts.size() + columns - 1) / columns);
-        BufferedImage image = new BufferedImage(columns * PANEL_WIDTH, TITLE_HEIGHT + rows * PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        int width = Math.max(PANEL_WIDTH, MIN_WIDTH / columns);
+        BufferedImage image = new BufferedImage(columns * width, TITLE_HEIGHT + rows * PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -181,8 +190,8 @@ public final class EvaluationCharts {
             java.awt.FontMetrics fm = g.getFontMetrics();
             g.drawString(title, (image.getWidth() - fm.stringWidth(title)) / 2, (TITLE_HEIGHT + fm.getAscent() - fm.getDescent()) / 2);
             for (int i = 0; i < charts.size(); i++)
-                charts.get(i).draw(g, new Rectangle2D.Double((i % columns) * PANEL_WIDTH, TITLE_HEIGHT + (i / columns) * PANEL_HEIGHT,
-                        PANEL_WIDTH, PANEL_HEIGHT));
+                charts.get(i).draw(g, new Rectangle2D.Double((i % columns) * width, TITLE_HEIGHT + (i / columns) * PANEL_HEIGHT,
+                        width, PANEL_HEIGHT));
         } finally {
             g.dispose();
         }

@@ -92,6 +92,12 @@ class ClassifierCommandsTest {
                 "not a digit classifier", "it is a diffusion model", "train-classifier");
         Path png = Files.write(tmp.resolve("grid.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13});
         assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", png.toString()), "not a safetensors file: it is a PNG image");
+        assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", tmp.toString()), "is a directory, not a file");
+        int[] pixels = new int[2 * 784];
+        Path labelled = tmp.resolve("label42.safetensors");
+        new RawSafetensors().add("images", "U8", new int[] {2, 1, 28, 28}, RawSafetensors.u8(pixels))
+                .add("labels", "U8", new int[] {2}, RawSafetensors.u8(new int[] {3, 42})).write(labelled);
+        assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", labelled.toString()), "label 42 of image 1 is not a digit class");
         assertError(CliRun.run("classify", "--classifier", CLASSIFIER, "--input", samples, "--expect-label", "10"),
                 "--expect-label must be in 0..9");
         Path big = tmp.resolve("big.safetensors");

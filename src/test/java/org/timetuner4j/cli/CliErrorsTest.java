@@ -76,6 +76,20 @@ class CliErrorsTest {
         assertOneErrorLine(run("sample", "--model", G, "--guidance-scale", "2", "--out", out()), "needs a class-conditional model");
     }
 
+    @Test void absurdThreadCountsAndNothingToTuneAreRefused() {
+        assertOneErrorLine(run("sample", "--model", G, "--threads", "100000", "--out", out()), "--threads must be between 1 and 1024");
+        assertOneErrorLine(run("sample", "--model", G, "--threads", "0", "--out", out()), "--threads must be between 1 and 1024");
+        assertOneErrorLine(run("tune", "--model", G, "--data", G, "--nfe", "1", "--out", tmp.resolve("t.json").toString()),
+                "nothing to tune");
+    }
+
+    @Test void anOutputNamedForAnotherFormatIsWarnedAbout() {
+        Object[] r = run("sample", "--model", G, "--count", "1", "--nfe", "1", "--device", "cpu", "--out", tmp.resolve("grid.jpg").toString());
+        assertEquals(0, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("warning: --out " + tmp.resolve("grid.jpg") + " will hold a PNG image"), (String) r[1]);
+        assertTrue(((String) r[1]).contains("1 sample, ddim, NFE 1 (1 step,"), (String) r[1]);
+    }
+
     @Test void etaIsRefusedBySolversThatIgnoreIt() {
         for (String solver : new String[] {"ddpm", "dpm-solver-2", "dpm-solver++2m", "heun"}) {
             assertOneErrorLine(run("sample", "--model", G, "--solver", solver, "--eta", "0.5", "--out", out()), "ignores --eta 0.5");

@@ -115,6 +115,6 @@ class EvalCommandTest {
     @Test void badThreadCountIsAUsageError() {
         Object[] r = run("eval", "--threads", "0", "--model", "a", "--input", "b", "--output", "c");
         assertEquals(1, r[0]);
-        assertTrue(((String) r[1]).contains("--threads must be >= 1"), (String) r[1]);
+        assertTrue(((String) r[1]).contains("--threads must be between 1 and 1024, got 0"), (String) r[1]);
     }
 }

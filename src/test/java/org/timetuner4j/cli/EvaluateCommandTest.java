@@ -135,6 +135,8 @@ class EvaluateCommandTest {
                 {"--setting", "ddim:5", "--count", "1"}, {"--setting", "ddim:5", "--heldout", tmp.resolve("none.safetensors").toString()},
                 {"--settings", tmp.resolve("none.txt").toString()}, {},
         };
+        CliRun.assertError(CliRun.run(args(tmp.resolve("refused"), "--setting", "ddim:5", "--reference-steps", "100000000")),
+                "--reference-steps must be between 10 and 100000");
         for (String[] c : cases) {
             Path out = tmp.resolve("refused");
             Object[] r = CliRun.run(args(out, c));

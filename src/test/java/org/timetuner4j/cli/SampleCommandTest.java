@@ -69,6 +69,9 @@ class SampleCommandTest {
         assertError(run("sample", "--model", g, "--nfe", "10", "--tuned", tau.toString(), "--out", out), "2 ratios");
         Files.writeString(tau, "{not json");
         assertError(run("sample", "--model", g, "--tuned", tau.toString(), "--out", out), "not JSON");
+        Files.write(tau, new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, (byte) 0xff, (byte) 0xfe});
+        assertError(run("sample", "--model", g, "--tuned", tau.toString(), "--out", out), "is not a τ file (JSON): it is a PNG image");
+        assertError(run("sample", "--model", g, "--tuned", tmp.toString(), "--out", out), "is a directory");
         Path xt = tmp.resolve("xt.safetensors");
         Safetensors.write(xt, Map.of("x_T", TensorData.f32(new float[2 * 3 * 4 * 4], 2, 3, 4, 4)), Map.of(), "F32");
         assertError(run("sample", "--model", g, "--x-T", xt.toString(), "--out", out), "x_T has shape");

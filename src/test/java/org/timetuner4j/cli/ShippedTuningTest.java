@@ -117,6 +117,15 @@ class ShippedTuningTest {
         assertTrue(lastErr.contains("of class 3, guidance 2.0"), lastErr);
     }
 
+    @Test void aNegativeCountIsAUserErrorInEveryLabelMode() throws Exception {
+        shipModel();
+        try (SavedProperty p = SavedProperty.set("timetuner.home", home.toString())) {
+            for (String labels : new String[] {"all", "4", "none"})
+                CliRun.assertError(CliRun.run("sample", "--count", "-10", "--class-label", labels, "--out", home.resolve("g.png").toString()),
+                        "--count must be >= 1, got -10");
+        }
+    }
+
     @Test void noTauFileForOtherSettings() throws Exception {
         shipModel();
         shipTau(TimeTuner.sha256(model));

@@ -10,6 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `timetuner --help` lists each command with the first line of its description: that line must be a whole sentence. */
 class TopLevelHelpTest {
+    @Test void everyCommandPrintsTheVersion() {
+        for (String command : List.of("sample", "tune", "evaluate")) {
+            Object[] r = CliRun.runCapturingStdout(command, "--version");
+            assertEquals(0, r[0], (String) r[1]);
+            assertTrue(((String) r[2]).startsWith("timetuner "), command + ": '" + r[2] + "'");
+        }
+    }
+
     @Test void everyCommandIsListedWithAWholeSentence() {
         Object[] r = CliRun.runCapturingStdout("--help");
         assertEquals(0, r[0], (String) r[1]);

@@ -37,5 +37,8 @@ class EvaluationChartsTest {
         BufferedImage four = ImageIO.read(errors.toFile());
         assertEquals(3 * 460, four.getWidth());
         assertEquals(40 + 2 * 340, four.getHeight());
+
+        EvaluationCharts.writeTrajectoryErrors(curves.subList(0, 1), errors);
+        assertEquals(920, ImageIO.read(errors.toFile()).getWidth(), "one panel is drawn wide enough for the heading");
     }
 }

@@ -140,8 +140,16 @@ public final class TunedSchedule {
     }
 
     public static TunedSchedule read(Path path) throws IOException {
+        if (Files.isDirectory(path)) throw new IOException("τ file " + path + " is a directory, not a file");
         if (!Files.isRegularFile(path)) throw new IOException("τ file not found: " + path);
-        String text = Files.readString(path, StandardCharsets.UTF_8);
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(path), 8);
+            String kind = org.timetuner4j.io.Safetensors.recognise(head);
+            throw new IOException(path + " is not a τ file (JSON): " + (kind != null ? "it is " + kind : "it is not UTF-8 text"));
+        }
         JsonElement root;
         try {
             root = JsonParser.parseString(text);
