@@ -131,7 +131,8 @@ final class SampleCommand implements Callable<Integer> {
             }
         }
         Sampler.Builder samplerBuilder = Sampler.builder(predictor).solver(solver).eta(etaValue).nfe(nfe).trajectory(traj).tuned(tau);
-        SolverPlan plan = samplerBuilder.build().plan();
+        Sampler unlabelled = samplerBuilder.build();
+        SolverPlan plan = unlabelled.plan();
         if (plan.nfe() != nfe)
             System.err.printf("warning: NFE %d on the %s trajectory makes %d steps, %d network evaluations%n",
                     nfe, traj.id(), plan.intervals(), plan.nfe());
@@ -153,7 +154,7 @@ final class SampleCommand implements Callable<Integer> {
             xT = x.values();
         }
         int b = batch == null ? Math.min(n, 16) : batch;
-        samplerBuilder.build().checkRequest(n, b, xT);   // before the labels are made and the progress bar starts
+        unlabelled.checkRequest(n, b, xT);   // before the labels are made and the progress bar starts
         Sampler sampler = samplerBuilder.labels(classes.perSample(n)).build();
         OutputFiles.warnIfNotNamed(out, ".png", "--out", "a PNG image");
         if (samplesOut != null) OutputFiles.warnIfNotNamed(samplesOut, ".safetensors", "--samples-out", "safetensors");

@@ -68,7 +68,7 @@ public final class Safetensors {
             lenBuf.flip();
             long n = lenBuf.getLong();
             if (n < 0 || n > MAX_HEADER_BYTES) {
-                String kind = recognise(lenBuf.array());
+                String kind = FileKinds.recognise(lenBuf.array());
                 if (kind != null) throw fail(file, "not a safetensors file: it is " + kind);
                 throw fail(file, "not a safetensors file: its first 8 bytes give a header length of "
                         + Long.toUnsignedString(n) + " bytes, over the limit of " + MAX_HEADER_BYTES);
@@ -216,18 +216,6 @@ public final class Safetensors {
     }
 
     // ------------------------------------------------------------------------------------------
-
-    /** What a file that is not safetensors is, judged by its first 8 bytes, for the error message; null if unknown. */
-    public static String recognise(byte[] first8) {
-        String ascii = new String(first8, java.nio.charset.StandardCharsets.ISO_8859_1);
-        if (ascii.startsWith("\u0089PNG")) return "a PNG image";
-        if (ascii.startsWith("\u00ff\u00d8")) return "a JPEG image";
-        if (ascii.startsWith("PK\u0003\u0004")) return "a zip archive (a torch.save checkpoint? `timetuner convert` reads those)";
-        if (first8[0] == (byte) 0x80 && first8[1] >= 2 && first8[1] <= 5)
-            return "a pickle (a legacy torch.save checkpoint? `timetuner convert` reads those)";
-        if (ascii.startsWith("{") || ascii.startsWith("[")) return "a JSON text";
-        return null;
-    }
 
     private static String displayName(Path path) {
         Path name = path.getFileName();

@@ -39,8 +39,27 @@ import java.util.Map;
  * the solid untuned line.
  */
 public final class EvaluationCharts {
-    /** How a setting's line is drawn: untuned solid, tuned dashed (parallel mode) or dotted (sequential mode). */
-    public enum Line { UNTUNED, TUNED, TUNED_SEQUENTIAL }
+    /**
+     * How a setting's line is drawn: untuned solid with filled squares, tuned dashed (parallel mode) with open circles,
+     * tuned dotted (sequential mode) with open triangles; the open shapes tell a single tuned point from an untuned one.
+     */
+    public enum Line {
+        UNTUNED(new BasicStroke(2f), new Rectangle2D.Double(-3.5, -3.5, 7, 7)),
+        TUNED(dashes(8f, 5f), new java.awt.geom.Ellipse2D.Double(-4.5, -4.5, 9, 9)),
+        TUNED_SEQUENTIAL(dashes(2f, 4f), new java.awt.Polygon(new int[] {0, 5, -5}, new int[] {-5, 4, 4}, 3));
+
+        final BasicStroke stroke;
+        final java.awt.Shape shape;
+
+        Line(BasicStroke stroke, java.awt.Shape shape) {
+            this.stroke = stroke;
+            this.shape = shape;
+        }
+
+        private static BasicStroke dashes(float on, float off) {
+            return new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {on, off}, 0f);
+        }
+    }
 
     /** One setting's trajectory error after each step (step i+1 at index i), drawn in panel {@code panel}. */
     public record ErrorCurve(String panel, String name, String trajectory, Line line, double[] error) {}
@@ -153,18 +172,9 @@ public final class EvaluationCharts {
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
         for (int i = 0; i < lines.size(); i++) {
             r.setSeriesPaint(i, COLOURS.getOrDefault(trajectories.get(i), Color.BLACK));
-            // a shape per kind, open for tuned settings: a single point shows no dashes
-            r.setSeriesShape(i, switch (lines.get(i)) {
-                case UNTUNED -> new Rectangle2D.Double(-3.5, -3.5, 7, 7);
-                case TUNED -> new java.awt.geom.Ellipse2D.Double(-4.5, -4.5, 9, 9);
-                case TUNED_SEQUENTIAL -> new java.awt.Polygon(new int[] {0, 5, -5}, new int[] {-5, 4, 4}, 3);
-            });
+            r.setSeriesShape(i, lines.get(i).shape);
             r.setSeriesShapesFilled(i, lines.get(i) == Line.UNTUNED);
-            r.setSeriesStroke(i, switch (lines.get(i)) {
-                case UNTUNED -> new BasicStroke(2f);
-                case TUNED -> new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {8f, 5f}, 0f);
-                case TUNED_SEQUENTIAL -> new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {2f, 4f}, 0f);
-            });
+            r.setSeriesStroke(i, lines.get(i).stroke);
         }
         plot.setRenderer(r);
         plot.setBackgroundPaint(Color.WHITE);
@@ -195,19 +205,24 @@ public final class EvaluationCharts {
         } finally {
             g.dispose();
         }
-        Path abs = png.toAbsolutePath();
-        if (abs.getParent() != null) Files.createDirectories(abs.getParent());
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-        ImageIO.write(image, "png", tmp.toFile());
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        writeAtomically(png, file -> ImageIO.write(image, "png", file));
     }
 
-    /** Writes the chart as a 900×500 PNG atomically (a temporary file, then a move), making its folder. */
+    /** Writes the chart as a 900×500 PNG atomically, making its folder. */
     static void save(JFreeChart chart, Path png) throws IOException {
+        writeAtomically(png, file -> ChartUtils.saveChartAsPNG(file, chart, 900, 500));
+    }
+
+    private interface FileWriter {
+        void write(java.io.File file) throws IOException;
+    }
+
+    /** Writes a temporary file beside {@code png}, then moves it into place, so a reader never sees half a PNG. */
+    private static void writeAtomically(Path png, FileWriter writer) throws IOException {
         Path abs = png.toAbsolutePath();
         if (abs.getParent() != null) Files.createDirectories(abs.getParent());
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-        ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 900, 500);
+        writer.write(tmp.toFile());
         Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -22,9 +22,12 @@ public final class Parallel {
 
     private Parallel() {}
 
+    /** Far beyond any CPU's useful count: a larger number is a typo, and each thread costs native memory. */
+    public static final int MAX_THREADS = 1024;
+
     /** Sets the number of threads, the caller included (the CLI's --threads). */
     public static synchronized void setThreads(int n) {
-        if (n < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + n);
+        if (n < 1 || n > MAX_THREADS) throw new IllegalArgumentException("--threads must be between 1 and " + MAX_THREADS + ", got " + n);
         if (n == threads) return;
         ExecutorService old = workers;
         workers = newWorkers(n);

@@ -142,12 +142,12 @@ public final class TunedSchedule {
     public static TunedSchedule read(Path path) throws IOException {
         if (Files.isDirectory(path)) throw new IOException("τ file " + path + " is a directory, not a file");
         if (!Files.isRegularFile(path)) throw new IOException("τ file not found: " + path);
+        byte[] bytes = Files.readAllBytes(path);
         String text;
         try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
         } catch (java.nio.charset.CharacterCodingException e) {
-            byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(path), 8);
-            String kind = org.timetuner4j.io.Safetensors.recognise(head);
+            String kind = org.timetuner4j.io.FileKinds.recognise(java.util.Arrays.copyOf(bytes, 8));
             throw new IOException(path + " is not a τ file (JSON): " + (kind != null ? "it is " + kind : "it is not UTF-8 text"));
         }
         JsonElement root;
