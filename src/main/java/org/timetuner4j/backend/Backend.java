@@ -18,6 +18,12 @@ public interface Backend {
 
     Tensor fromHost(float[] values, Shape shape);
 
+    /**
+     * Like {@link #fromHost}, but the caller hands {@code values} over and never touches it
+     * again, so a backend that keeps host arrays (the CPU one) uses it without a copy.
+     */
+    default Tensor adoptHost(float[] values, Shape shape) { return fromHost(values, shape); }
+
     float[] toHost(Tensor t);
 
     /** Releases the storage of a tensor whose last owner closed it. */

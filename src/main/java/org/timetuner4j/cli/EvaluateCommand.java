@@ -143,6 +143,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (model == null) model = ShippedModel.require();
 
         Backend be = Devices.select(device);
+        WarmUp.beforeLoading(be, model, false);
         NoisePredictor predictor = DiffusionModels.open(model, be);
         int[] shape = predictor.sampleShape();
         if (!Arrays.equals(shape, new int[] {1, DigitClassifier.SIZE, DigitClassifier.SIZE}))

@@ -110,6 +110,7 @@ final class SampleCommand implements Callable<Integer> {
         Backend be = Devices.select(device);
         boolean shipped = model == null;
         if (shipped) model = ShippedModel.require();
+        WarmUp.beforeLoading(be, model, false);
         NoisePredictor predictor = DiffusionModels.open(model, be);
         ClassLabels classes = ClassLabels.parse(classLabel, shipped, predictor);
         GuidanceOption.check(guidanceScale, classes);

@@ -99,6 +99,7 @@ final class TuneCommand implements Callable<Integer> {
         if (!slots.equals("tied") && !slots.equals("per-call"))
             throw new IllegalArgumentException("--slots must be tied or per-call, got '" + slots + "'");
         Trajectory traj = trajectory == null ? Sampler.defaultTrajectory(solver) : Trajectory.of(trajectory);
+        WarmUp.beforeLoading(be, model, true);
         NoisePredictor predictor = DiffusionModels.open(model, be);
         DataSet train = DataSets.open(data, predictor.sampleShape());
         String sha = model.startsWith("gaussian:") ? null : TimeTuner.sha256(Path.of(model));

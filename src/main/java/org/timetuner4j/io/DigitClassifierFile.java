@@ -47,7 +47,7 @@ public final class DigitClassifierFile {
             if (!Arrays.equals(d.shape(), e.getValue().shape().dims()))
                 throw new IllegalArgumentException(path + ": '" + e.getKey() + "' is " + d.shapeString() + ", expected "
                         + TensorData.shapeString(e.getValue().shape().dims()));
-            e.getValue().set(Scope.detach(backend.fromHost(d.values(), e.getValue().shape())));
+            e.getValue().set(Scope.detach(backend.adoptHost(d.values(), e.getValue().shape())));
         }
         return net;
     }

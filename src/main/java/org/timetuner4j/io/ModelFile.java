@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The engine's model file: one safetensors file whose tensor names are the ddim keys and whose
@@ -68,9 +69,22 @@ public final class ModelFile {
         UNet unet = new UNet(backend, config);
         for (Map.Entry<String, Parameter> e : unet.namedParameters().entrySet()) {
             TensorData td = file.tensors().get(e.getKey());
-            e.getValue().set(Scope.detach(backend.fromHost(td.values(), e.getValue().shape())));
+            e.getValue().set(Scope.detach(backend.adoptHost(td.values(), e.getValue().shape())));
         }
         return new Loaded(unet, info);
+    }
+
+    /**
+     * The UNet config a model file stores in its metadata, read without the weights; empty when
+     * it stores none or cannot be read ({@link #load} says why).
+     */
+    public static Optional<UNetConfig> storedConfig(Path path) {
+        try {
+            String json = Safetensors.readMetadata(path).get("config");
+            return json == null ? Optional.empty() : Optional.of(UNetConfigJson.fromJson(json));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** Writes a model file (dtype F32, F16 or BF16). */

@@ -56,6 +56,15 @@ public final class Safetensors {
      * @throws IOException          if the file cannot be read
      */
     public static SafetensorsFile read(Path path) throws IOException {
+        return read(path, true);
+    }
+
+    /** The {@code __metadata__} of a safetensors file, read and checked like {@link #read} does, without the tensors' values. */
+    public static Map<String, String> readMetadata(Path path) throws IOException {
+        return read(path, false).metadata();
+    }
+
+    private static SafetensorsFile read(Path path, boolean withValues) throws IOException {
         String file = displayName(path);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -96,6 +105,7 @@ public final class Safetensors {
             Map<String, String> metadata = new LinkedHashMap<>();
             List<SafetensorsHeader.Entry> entries = SafetensorsHeader.parseHeader(json, file, metadata);
             SafetensorsHeader.checkLayout(entries, bufferLen, file);
+            if (!withValues) return new SafetensorsFile(Map.of(), metadata);
 
             Map<String, TensorData> tensors = new LinkedHashMap<>();
             ByteBuffer chunk = null;

@@ -1,7 +1,6 @@
 package org.timetuner4j.nn;
 
 import org.timetuner4j.backend.Backend;
-import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
 
@@ -22,10 +21,9 @@ public abstract class Module implements AutoCloseable {
         this.backend = backend;
     }
 
-    /** Registers a zero-initialised parameter (weights are loaded or initialised afterwards). */
+    /** Registers a parameter that reads as zeros until weights are loaded or initialised. */
     protected Parameter parameter(String name, int... dims) {
-        Shape s = Shape.of(dims);
-        Parameter p = new Parameter(s, Scope.detach(backend.zeros(s)));
+        Parameter p = new Parameter(Shape.of(dims), backend);
         params.put(name, p);
         return p;
     }
@@ -63,7 +61,7 @@ public abstract class Module implements AutoCloseable {
 
     /** Frees every parameter's value; the module is not used afterwards. */
     @Override public void close() {
-        namedParameters().values().forEach(p -> p.value().close());
+        namedParameters().values().forEach(Parameter::release);
     }
 
     public long parameterCount() {

@@ -21,16 +21,24 @@ final class ArrayPool {
         this.capacityBytes = capacityBytes;
     }
 
-    /** An array of exactly n floats with undefined contents. */
-    synchronized float[] take(int n) {
+    /**
+     * An array of exactly n floats with undefined contents. A recycled array is about to hold new
+     * values, so whatever was derived from its old ones (transformed convolution filters) is dropped.
+     */
+    float[] take(int n) {
+        float[] recycled = null;
         if (n >= MIN_POOLED) {
-            ArrayDeque<float[]> q = free.get(n);
-            if (q != null && !q.isEmpty()) {
-                pooledBytes -= 4L * n;
-                return q.pop();
+            synchronized (this) {
+                ArrayDeque<float[]> q = free.get(n);
+                if (q != null && !q.isEmpty()) {
+                    pooledBytes -= 4L * n;
+                    recycled = q.pop();
+                }
             }
         }
-        return new float[n];
+        if (recycled == null) return new float[n];
+        WinogradFilters.forget(recycled);
+        return recycled;
     }
 
     synchronized void give(float[] a) {

@@ -3,7 +3,6 @@ package org.timetuner4j.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -13,8 +12,10 @@ import java.util.WeakHashMap;
  * operands in blocks of output channels. Sampling and tuning run every convolution many times
  * with the same weights, and for wide layers the transform (α²/9 times the weight's size, 4×
  * for F(4×4)) costs as much as the GEMMs of a small image, so results are kept while the
- * weight array lives and still holds the values they were made from (compared in full on every
- * use), within a quarter of the heap; past that, filters are transformed per call and not kept.
+ * weight array lives, within a quarter of the heap; past that, filters are transformed per call
+ * and not kept. A CPU tensor's array changes its values only when the backend recycles it for a
+ * new tensor, adds into it in place, or adopts it from the caller; each of those calls
+ * {@link #forget} first.
  */
 final class WinogradFilters {
     private WinogradFilters() {}
@@ -26,7 +27,7 @@ final class WinogradFilters {
     /** How a weight is used: which tile, whether as the input gradient's transposed kernel, which blocks. */
     private record Use(WinogradTile tile, boolean transposed, int block) {}
 
-    private record Kept(float[] weights, Gemm.PackedA[][] packed, long bytes) {}
+    private record Kept(Gemm.PackedA[][] packed, long bytes) {}
 
     /** U before packing, reused (under the lock of {@link #KEPT}): fresh memory each time cost more than the transform. */
     private static float[] transformed = new float[0];
@@ -42,26 +43,20 @@ final class WinogradFilters {
         Use use = new Use(tile, transposed, block);
         synchronized (KEPT) {
             Kept kept = KEPT.getOrDefault(w, Map.of()).get(use);
-            if (kept != null && unchanged(kept.weights, w)) return kept.packed;
+            if (kept != null) return kept.packed;
             Gemm.PackedA[][] packed = pack(tile, transform(tile, w, transposed, co, ci), co, ci, block);
-            long bytes = 4L * (w.length + (long) packed.length * packed[0].length * packed[0][0].data().length);
+            long bytes = 4L * packed.length * packed[0].length * packed[0][0].data().length;
             long held = KEPT.values().stream().flatMap(m -> m.values().stream()).mapToLong(Kept::bytes).sum();
-            if (kept != null) held -= kept.bytes;
-            if (held + bytes <= BUDGET_BYTES) KEPT.computeIfAbsent(w, k -> new HashMap<>()).put(use, new Kept(w.clone(), packed, bytes));
+            if (held + bytes <= BUDGET_BYTES) KEPT.computeIfAbsent(w, k -> new HashMap<>()).put(use, new Kept(packed, bytes));
             return packed;
         }
     }
 
-    /** Compared in pieces across threads: for a large model this runs before every convolution. */
-    private static boolean unchanged(float[] kept, float[] w) {
-        if (kept.length != w.length) return false;
-        int piece = 1 << 16, pieces = (w.length + piece - 1) / piece;
-        java.util.concurrent.atomic.AtomicBoolean differs = new java.util.concurrent.atomic.AtomicBoolean();
-        Parallel.forEach(pieces, i -> {
-            int from = i * piece, to = Math.min(w.length, from + piece);
-            if (!differs.get() && !Arrays.equals(kept, from, to, w, from, to)) differs.set(true);
-        });
-        return !differs.get();
+    /** Drops what was kept for {@code w}: its values are about to change. */
+    static void forget(float[] w) {
+        synchronized (KEPT) {
+            KEPT.remove(w);
+        }
     }
 
     private static Gemm.PackedA[][] pack(WinogradTile tile, float[] u, int co, int ci, int block) {
