@@ -20,7 +20,8 @@ import java.util.List;
  * small fraction of the work. The small UNet has the same levels, blocks, attention and class
  * embedding, 32 base channels and the lowest resolution its levels allow; three calls at batch 1
  * and two at batch 2 and twice the resolution, so the convolutions' per-channel-block and
- * per-tile-group task splits both get compiled. Nothing is kept, and results are unaffected.
+ * per-tile-group task splits both get compiled. Its weights stay zero (drawing random ones, in
+ * cold code, cost more than the calls). Nothing is kept, and results are unaffected.
  */
 public final class UNetWarmUp {
     private UNetWarmUp() {}
@@ -35,8 +36,7 @@ public final class UNetWarmUp {
         for (int[] call : CALLS) {
             UNetConfig small = shapedLike(config, lowest * call[1]);
             try (UNet unet = new UNet(backend, small); Scope scope = Scope.open()) {
-                unet.initialize(call[1]);
-                unet.train(false);
+                unet.train(false);  // weights left at zero: what the JIT compiles does not depend on the values
                 int n = call[0], r = small.resolution();
                 Tensor x = backend.fromHost(new float[n * small.inChannels() * r * r], Shape.of(n, small.inChannels(), r, r));
                 float[] times = new float[n];
