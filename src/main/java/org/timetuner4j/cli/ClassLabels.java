@@ -54,8 +54,8 @@ record ClassLabels(Kind kind, int label, int numClasses) {
             }
             case ALL -> {
                 if (count % numClasses != 0)
-                    throw new IllegalArgumentException("--class-label all draws one row per class: the number of samples must be a multiple of "
-                            + numClasses + ", got " + count);
+                    throw new IllegalArgumentException("--class-label all (the default for this model) draws one row per class: the number"
+                            + " of samples must be a multiple of " + numClasses + ", got " + count + " (or give --class-label none, or one label)");
                 int perClass = count / numClasses;
                 int[] l = new int[count];
                 for (int k = 0; k < count; k++) l[k] = k / perClass;
