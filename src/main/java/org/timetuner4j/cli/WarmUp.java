@@ -6,6 +6,8 @@ import org.timetuner4j.io.ModelFile;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.nn.UNetWarmUp;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -25,8 +27,19 @@ final class WarmUp {
 
     static void beforeLoading(Backend be, String modelSpec, boolean withGradients) {
         if (be != CpuBackend.INSTANCE || "off".equals(System.getProperty("timetuner.warmup")) || modelSpec.startsWith("gaussian:")) return;
+        // a file too small to hold MIN_PARAMETERS at 2 bytes each (F16, BF16) skips the header parse that load repeats
+        if (sizeOf(Path.of(modelSpec)) < 2 * MIN_PARAMETERS) return;
         ModelFile.storedConfig(Path.of(modelSpec))
                 .filter(config -> new UNet(be, config).parameterCount() >= MIN_PARAMETERS)   // parameters are not made: cheap
                 .ifPresent(config -> UNetWarmUp.run(config, be, withGradients));
+    }
+
+    /** The file's size, or 0 when it cannot be read (loading then says why). */
+    private static long sizeOf(Path path) {
+        try {
+            return Files.size(path);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 }

@@ -38,7 +38,7 @@ public final class UNetWarmUp {
             try (UNet unet = new UNet(backend, small); Scope scope = Scope.open()) {
                 unet.train(false);  // weights left at zero: what the JIT compiles does not depend on the values
                 int n = call[0], r = small.resolution();
-                Tensor x = backend.fromHost(new float[n * small.inChannels() * r * r], Shape.of(n, small.inChannels(), r, r));
+                Tensor x = backend.zeros(Shape.of(n, small.inChannels(), r, r));
                 float[] times = new float[n];
                 Arrays.fill(times, 500f);
                 Tensor t = backend.fromHost(times, Shape.of(n));
