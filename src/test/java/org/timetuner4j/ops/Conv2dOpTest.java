@@ -266,17 +266,6 @@ class Conv2dOpTest {
         }
     }
 
-    /** F(4×4) where its GEMMs, counted 1.4× for its transforms, need fewer products; F(2×2) on tiny images and ties. */
-    @Test void winogradChoosesTheTileWithTheCheaperGemms() {
-        // n, ho, wo: 28×28 and 32×32 (no waste either way); 7×7 (both compute 8×8); 8×8 and 16×16 at batch 8
-        int[][] f4 = {{32, 28, 28}, {8, 32, 32}, {32, 7, 7}, {8, 8, 8}, {8, 16, 16}, {1, 64, 64}};
-        for (int[] c : f4) assertTrue(CpuFastPaths.winogradTileFor(c[0], c[1], c[2]) == 4, Arrays.toString(c));
-        // 14×14: 16×16 of F(4×4) outputs for 14×14 (1.4·36·512 > 16·1568); 4×4 at batch 8: 8 tiles fill half a
-        // panel (1.4·36·16 > 16·32); 2×2 and 1×1: a 4×4 tile for a 2×2 image; 6×6: 4 tiles of 36 vs 9 of 16
-        int[][] f2 = {{32, 14, 14}, {8, 4, 4}, {8, 2, 2}, {1, 1, 1}, {64, 6, 6}};
-        for (int[] c : f2) assertTrue(CpuFastPaths.winogradTileFor(c[0], c[1], c[2]) == 2, Arrays.toString(c));
-    }
-
     @Test void winogradAppliesToThreeByThreeStrideOneWithEnoughChannels() {
         assertTrue(CpuFastPaths.winogradApplies(1, 8, 6, 6, 8, 3, S1P1));
         assertFalse(CpuFastPaths.winogradApplies(1, 3, 6, 6, 32, 3, S1P1), "an RGB input conv");

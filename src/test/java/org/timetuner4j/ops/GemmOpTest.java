@@ -1,6 +1,8 @@
 package org.timetuner4j.ops;
 
 import org.junit.jupiter.api.Tag;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -135,19 +137,27 @@ class GemmOpTest {
                 Gemm.product(Gemm.pack(false, m, k, a, 0, k), false, n, b, 0, n, got, 0, n);
                 Check.maxRelative(String.format("product %dx%dx%d into NaN", m, n, k), got, want, 1e-5);
             }));
-        // both operands prepacked (B with a row stride and several K blocks), into a NaN-filled C
+        // A's rows read in place (offset, row stride past K), B as NR-wide panels over all K rows, into a NaN-filled C
         for (int[] s : new int[][] {{1, 1, 1}, {6, 20, 255}, {13, 33, 513}, {32, 64, 40}, {8, 17, 300}})
-            l.add(OpCase.of(String.format("packed product %dx%dx%d into NaN", s[0], s[1], s[2]), () -> {
+            l.add(OpCase.of(String.format("rows times panels %dx%dx%d into NaN", s[0], s[1], s[2]), () -> {
                 Random r = new Random(Arrays.hashCode(s) + 4);
-                int m = s[0], n = s[1], k = s[2], ldb = n + 5, nr = Gemm.panelWidth();
-                float[] a = Check.randomArray(r, m * k, 1), b = Check.randomArray(r, 3 + k * ldb, 1);
-                float[] want = new float[m * n], got = new float[m * n];
-                reference(false, false, m, n, k, a, 0, k, b, 3, ldb, want, 0, n);
+                int nr = Gemm.panelWidth(), mr = Gemm.tileRows();
+                int m = (s[0] + mr - 1) / mr * mr, n = (s[1] + nr - 1) / nr * nr, k = s[2], lda = k + 3, ldc = n + 5;
+                float[] a = Check.randomArray(r, 2 + m * lda, 1), b = Check.randomArray(r, k * n, 1);
+                float[] panels = new float[9 + k * n];
+                for (int p = 0; p < n / nr; p++)
+                    for (int kk = 0; kk < k; kk++)
+                        for (int j = 0; j < nr; j++) panels[9 + (p * k + kk) * nr + j] = b[kk * n + p * nr + j];
+                float[] want = new float[m * ldc], got = new float[m * ldc];
+                reference(false, false, m, n, k, a, 2, lda, b, 0, n, want, 0, ldc);
                 Arrays.fill(got, Float.NaN);
-                float[] panels = new float[7 + k * ((n + nr - 1) / nr * nr)];
-                Arrays.fill(panels, Float.NaN);  // every value from 7 on is written: columns past n as zeros
-                Gemm.product(Gemm.pack(false, m, k, a, 0, k), Gemm.packB(b, 3, ldb, k, n, panels, 7), got, 0, n);
-                Check.maxRelative(String.format("packed product %dx%dx%d into NaN", m, n, k), got, want, 1e-5);
+                Gemm.rowsTimesPanels(m, n, k, a, 2, lda, panels, 9, got, 0, ldc);
+                for (int i = 0; i < m; i++)
+                    for (int j = n; j < ldc; j++) {
+                        assertTrue(Float.isNaN(got[i * ldc + j]), "wrote past column n");
+                        got[i * ldc + j] = 0f;
+                    }
+                Check.maxRelative(String.format("rows times panels %dx%dx%d into NaN", m, n, k), got, want, 1e-5);
             }));
         return l.stream();
     }

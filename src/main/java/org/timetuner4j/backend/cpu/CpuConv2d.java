@@ -97,7 +97,7 @@ final class CpuConv2d {
 
     /** {@code pool} lends the padded copy of the input (large, and needed once per call). */
     static void forward(float[] x, float[] w, float[] bias, Dims d, float[] out, ArrayPool pool) {
-        if (CpuWinograd.applies(d)) CpuWinograd.forward(x, w, false, bias, d, out);
+        if (CpuWinograd.applies(d)) CpuWinograd.forward(x, w, false, bias, d, out, pool);
         else forwardDirect(x, w, bias, d, out, pool);
     }
 
@@ -245,7 +245,7 @@ final class CpuConv2d {
         Conv2dGeometry t = new Conv2dGeometry(1, kh - 1 - g.padTop(), kh - 1 - g.padBottom(), kw - 1 - g.padLeft(), kw - 1 - g.padRight());
         Dims transposed = new Dims(d.n(), co, d.ho(), d.wo(), ci, kh, kw, d.h(), d.w(), t);
         if (CpuWinograd.applies(transposed)) {  // transposes and rotates w itself, and keeps the result
-            CpuWinograd.forward(gout, w, true, null, transposed, gx);
+            CpuWinograd.forward(gout, w, true, null, transposed, gx, pool);
             return;
         }
         float[] flipped = new float[w.length];

@@ -38,6 +38,9 @@ public final class Gemm {
 
     public static int panelWidth() { return NR; }
 
+    /** Rows per micro-kernel tile. */
+    public static int tileRows() { return MR; }
+
     /** op(B) of a row-major matrix as a panel source. */
     private static PanelSource matrix(boolean transB, float[] b, int bOff, int ldb) {
         return (pc, kc, j0, nr, dst) -> packB(transB, b, bOff, ldb, pc, kc, j0, nr, dst, 0);
@@ -96,35 +99,6 @@ public final class Gemm {
     /** C[M×N] = A·op(B) with A prepacked: C's previous contents are neither read nor needed. */
     public static void product(PackedA a, boolean transB, int n, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
         gemm(a, matrix(transB, b, bOff, ldb), n, c, cOff, ldc, true);
-    }
-
-    /**
-     * B[K×N] (row-major) packed once into the kernel's NR-column panels for every K block of a
-     * prepacked A with the same K, for products that share one B. The panels fill {@code into}
-     * from {@code at} (K·roundUp(N, NR) values); columns past N are zero.
-     */
-    public record PackedB(float[] data, int offset, int k, int n) {}
-
-    public static PackedB packB(float[] b, int bOff, int ldb, int k, int n, float[] into, int at) {
-        int kb = blockK(k), paddedN = (n + NR - 1) / NR * NR;
-        for (int pc = 0; pc < k; pc += kb) {
-            int kc = Math.min(kb, k - pc);
-            for (int jr = 0; jr < n; jr += NR) packB(false, b, bOff, ldb, pc, kc, jr, Math.min(NR, n - jr), into, at + pc * paddedN + jr * kc);
-        }
-        return new PackedB(into, at, k, n);
-    }
-
-    /** C[M×N] = A·B with both prepacked (the same K): C's previous contents are neither read nor needed. */
-    public static void product(PackedA a, PackedB b, float[] c, int cOff, int ldc) {
-        int m = a.m(), k = a.k(), n = b.n(), kb = blockK(k), paddedN = (n + NR - 1) / NR * NR;
-        if (k != b.k()) throw new IllegalArgumentException("A has K = " + k + ", B has K = " + b.k());
-        if (m <= 0 || n <= 0 || k <= 0) return;
-        for (int pc = 0; pc < k; pc += kb) {
-            int kc = Math.min(kb, k - pc);
-            for (int jr = 0; jr < n; jr += NR)
-                panel(kc, a.data(), a.paddedM() * pc, m, b.data(), b.offset() + pc * paddedN + jr * kc, null, 0, Math.min(NR, n - jr),
-                        c, cOff + jr, ldc, pc == 0);
-        }
     }
 
     /** The first K block stores instead of adding when {@code assign}. */
@@ -295,6 +269,60 @@ public final class Gemm {
         store(c, co + ldc, c10, c11, assign);
         store(c, co + 2 * ldc, c20, c21, assign);
         store(c, co + 3 * ldc, c30, c31, assign);
+    }
+
+    /**
+     * C[m×n] = A·B (C's previous contents are neither read nor needed) with A's rows read in
+     * place, row i at a[aOff + i·lda … + k), and B packed as NR-wide column panels of all k rows,
+     * panel p at b[bOff + p·k·NR] (row kk at + kk·NR). m must be a multiple of MR and n of NR; the
+     * whole K runs in registers, so a long K costs no extra passes over C.
+     */
+    public static void rowsTimesPanels(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, float[] c, int cOff, int ldc) {
+        for (int p = 0; p < n / NR; p++)
+            for (int i = 0; i < m; i += MR)
+                kernelRowsOfA(k, a, aOff + i * lda, lda, b, bOff + p * k * NR, c, cOff + i * ldc + p * NR, ldc);
+    }
+
+    /** C[4×NR] = A[4×kc] · Bpanel[kc×NR]: A's four rows read in place, lda apart; B packed k-major. */
+    private static void kernelRowsOfA(int kc, float[] a, int ao, int lda, float[] b, int bo, float[] c, int co, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int a1 = ao + lda, a2 = a1 + lda, a3 = a2 + lda;
+        if (USE_FMA) {
+            for (int kk = 0; kk < kc; kk++) {
+                int bi = bo + kk * NR;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector x0 = FloatVector.broadcast(S, a[ao + kk]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+                FloatVector x1 = FloatVector.broadcast(S, a[a1 + kk]);
+                c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11);
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + kk]);
+                c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21);
+                FloatVector x3 = FloatVector.broadcast(S, a[a3 + kk]);
+                c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
+            }
+        } else {
+            for (int kk = 0; kk < kc; kk++) {
+                int bi = bo + kk * NR;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector x0 = FloatVector.broadcast(S, a[ao + kk]);
+                c00 = c00.add(x0.mul(b0)); c01 = c01.add(x0.mul(b1));
+                FloatVector x1 = FloatVector.broadcast(S, a[a1 + kk]);
+                c10 = c10.add(x1.mul(b0)); c11 = c11.add(x1.mul(b1));
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + kk]);
+                c20 = c20.add(x2.mul(b0)); c21 = c21.add(x2.mul(b1));
+                FloatVector x3 = FloatVector.broadcast(S, a[a3 + kk]);
+                c30 = c30.add(x3.mul(b0)); c31 = c31.add(x3.mul(b1));
+            }
+        }
+        store(c, co, c00, c01, true);
+        store(c, co + ldc, c10, c11, true);
+        store(c, co + 2 * ldc, c20, c21, true);
+        store(c, co + 3 * ldc, c30, c31, true);
     }
 
     /** One tile row: C = v or C += v. */

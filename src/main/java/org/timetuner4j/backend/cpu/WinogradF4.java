@@ -20,8 +20,6 @@ final class WinogradF4 implements WinogradTile {
     static final WinogradF4 INSTANCE = new WinogradF4();
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** The output transform's first pass keeps its 4×6 vectors here, ahead of the output rows. */
-    private static final int STAGE = 24 * L;
 
     private WinogradF4() {}
 
@@ -32,37 +30,28 @@ final class WinogradF4 implements WinogradTile {
                 {-16 / 15f, -8 / 15f, -4 / 15f}, {1 / 15f, -2 / 15f, 4 / 15f}, {0, 0, 1}};
     }
 
-    /** Six column-transformed rows (read up to a vector past the sixth), or the output's staging and sixteen rows. */
-    @Override public int scratchSize(int wq, int tq) { return Math.max(7 * wq, STAGE + 16 * tq); }
-
     @Override
-    public void transformInput(float[] xp, int base, int wp, int wq, int rows, int tw, float[] tmp, float[] v, int vOff, int vStride) {
-        int q = wp / 4, across = WinogradTile.roundUp(wp, L) / L, tiles = WinogradTile.roundUp(tw, L) / L;
-        for (int r = 0; r < rows; r++) {
-            // Pass 0: Bᵀ d down the columns, for the whole padded width at once. Passes 1–6: B
-            // across the six columns of each tile in row pass − 1 of that: phases 0–3 of tile t,
-            // then phases 0 and 1 of tile t + 1. One call site of inputRows: C2 inlining two
-            // runs out of its node budget and leaves vector operations boxed.
-            for (int pass = 0; pass < 7; pass++) {
-                boolean down = pass == 0;
-                float[] src = down ? xp : tmp, dst = down ? tmp : v;
-                int count = down ? across : tiles, step = down ? wp : q, jump = down ? wp : 1 - 3 * q, stride = down ? wq : vStride;
-                int from = down ? base + 4 * r * wp : (pass - 1) * wq, to = down ? 0 : 6 * (pass - 1) * vStride + vOff + r * tw;
-                for (int k = 0; k < count; k++) inputRows(src, from + k * L, step, jump, step, dst, to + k * L, stride);
-            }
+    public void transformInputChannels(float[] xb, int at, int row, float[] tmp, float[] v, int vAt, int vStride) {
+        // Passes 0–5: Bᵀ down column j = pass into tmp[i][j]; passes 6–11: B across row i = pass − 6
+        // of that into V. One call site of inputRows: C2 inlining two runs out of its node budget
+        // and leaves vector operations boxed (30 µs a tile instead of 0.1).
+        for (int pass = 0; pass < 12; pass++) {
+            boolean down = pass < 6;
+            int j = down ? pass : pass - 6, step = down ? row : L;
+            inputRows(down ? xb : tmp, down ? at + j * L : 6 * j * L, step,
+                    down ? tmp : v, down ? j * L : vAt + 6 * j * vStride, down ? 6 * L : vStride);
         }
     }
 
     /**
-     * Bᵀ applied to six vectors read from src at {@code at}, then {@code step} apart except that
-     * the fifth is {@code jump} after the fourth; the six results written {@code stride} apart from
-     * {@code dstAt}. (Vectors stay inside: passed to a method C2 did not inline, they would be boxed.)
+     * Bᵀ applied to six vectors read from src {@code step} apart from {@code at}, the six results
+     * written {@code stride} apart from {@code dstAt}. (Vectors stay inside: passed to a method C2
+     * did not inline, they would be boxed.)
      */
-    private static void inputRows(float[] src, int at, int step, int jump, int lastStep, float[] dst, int dstAt, int stride) {
-        int a3 = at + 3 * step, a4 = a3 + jump;
+    private static void inputRows(float[] src, int at, int step, float[] dst, int dstAt, int stride) {
         FloatVector d0 = FloatVector.fromArray(S, src, at), d1 = FloatVector.fromArray(S, src, at + step);
-        FloatVector d2 = FloatVector.fromArray(S, src, at + 2 * step), d3 = FloatVector.fromArray(S, src, a3);
-        FloatVector d4 = FloatVector.fromArray(S, src, a4), d5 = FloatVector.fromArray(S, src, a4 + lastStep);
+        FloatVector d2 = FloatVector.fromArray(S, src, at + 2 * step), d3 = FloatVector.fromArray(S, src, at + 3 * step);
+        FloatVector d4 = FloatVector.fromArray(S, src, at + 4 * step), d5 = FloatVector.fromArray(S, src, at + 5 * step);
         FloatVector e = d3.sub(d1), f = d4.sub(d2);
         mulAdd(e, 1.5f, d0.sub(d2).add(f)).intoArray(dst, dstAt);
         mulAdd(d3, 2.5f, mulAdd(d2, 0.5f, d4.sub(d1))).intoArray(dst, dstAt + stride);
@@ -72,46 +61,20 @@ final class WinogradF4 implements WinogradTile {
         mulAdd(f, 1.5f, d5.sub(d3).sub(e)).intoArray(dst, dstAt + 5 * stride);
     }
 
-    /** a·k + c, fused where the CPU has FMA (as the GEMM is): the transforms are mostly such terms. */
-    private static FloatVector mulAdd(FloatVector a, float k, FloatVector c) {
-        return Gemm.USE_FMA ? a.fma(FloatVector.broadcast(S, k), c) : a.mul(k).add(c);
-    }
-
     @Override
-    public void transformOutput(float[] m, int mOff, int mStride, int images, int rows, int tw, float bias, float[] scratch,
-                                float[] out, int plane, int planeStride, int oy0, int ho, int wo) {
-        int t = images * rows * tw, yq = WinogradTile.roundUp(t, L) + L;
-        for (int j = 0; j < t; j += L) {
-            // Passes 0–5: Aᵀ M down column c = pass. Passes 6–9: A across row pass − 6 of that, plus
-            // the bias. (One call site of outputRows, for C2's node budget as in transformInput.)
-            for (int pass = 0; pass < 10; pass++) {
-                boolean down = pass < 6;
-                if (down) outputRows(m, mOff + pass * mStride + j, 6 * mStride, false, bias, scratch, pass * L, 6 * L);
-                else outputRows(scratch, 6 * (pass - 6) * L, L, true, bias, scratch, STAGE + 4 * (pass - 6) * yq + j, yq);
-            }
-        }
-        for (int i = 0; i < images; i++) for (int r = 0; r < rows; r++) {
-            for (int yr = 0; yr < 4; yr++) {
-                int oy = oy0 + 4 * r + yr;
-                if (oy >= ho) break;
-                int row = plane + i * planeStride + oy * wo, y = STAGE + 4 * yr * yq + (i * rows + r) * tw;
-                for (int tx = 0; tx < tw; tx++) {
-                    int ox = 4 * tx, k = y + tx;
-                    if (ox + 4 <= wo) {
-                        out[row + ox] = scratch[k];
-                        out[row + ox + 1] = scratch[k + yq];
-                        out[row + ox + 2] = scratch[k + 2 * yq];
-                        out[row + ox + 3] = scratch[k + 3 * yq];
-                    } else {
-                        for (int yc = 0; ox + yc < wo; yc++) out[row + ox + yc] = scratch[k + yc * yq];
-                    }
-                }
-            }
+    public void transformOutputChannels(float[] m, int mAt, int mStride, float[] bias, int biasAt, float[] tmp, float[] y) {
+        // Passes 0–5: Aᵀ down column j = pass into tmp[r][j]; passes 6–9: A across row r = pass − 6
+        // of that, plus the bias. (One call site of outputRows, as in transformInputChannels.)
+        for (int pass = 0; pass < 10; pass++) {
+            boolean down = pass < 6;
+            int j = down ? pass : pass - 6;
+            outputRows(down ? m : tmp, down ? mAt + j * mStride : 6 * j * L, down ? 6 * mStride : L, !down, bias, biasAt,
+                    down ? tmp : y, down ? j * L : 4 * j * L, down ? 6 * L : L);
         }
     }
 
-    /** Aᵀ applied to six vectors read {@code step} apart from {@code at} (plus the bias), written {@code stride} apart from {@code dstAt}. */
-    private static void outputRows(float[] src, int at, int step, boolean addBias, float bias, float[] dst, int dstAt, int stride) {
+    /** Aᵀ applied to six vectors read {@code step} apart from {@code at} (plus a bias per lane), written {@code stride} apart from {@code dstAt}. */
+    private static void outputRows(float[] src, int at, int step, boolean addBias, float[] bias, int biasAt, float[] dst, int dstAt, int stride) {
         FloatVector m0 = FloatVector.fromArray(S, src, at), m1 = FloatVector.fromArray(S, src, at + step);
         FloatVector m2 = FloatVector.fromArray(S, src, at + 2 * step), m3 = FloatVector.fromArray(S, src, at + 3 * step);
         FloatVector m4 = FloatVector.fromArray(S, src, at + 4 * step), m5 = FloatVector.fromArray(S, src, at + 5 * step);
@@ -119,14 +82,20 @@ final class WinogradF4 implements WinogradTile {
         FloatVector y0 = m0.add(p).add(m3).add(m4), y1 = mulAdd(m4, -2f, mulAdd(m3, 0.5f, q));
         FloatVector y2 = mulAdd(m4, 4f, mulAdd(m3, 0.25f, p)), y3 = mulAdd(m4, -8f, mulAdd(m3, 0.125f, q.add(m5)));
         if (addBias) {
-            y0 = y0.add(bias);
-            y1 = y1.add(bias);
-            y2 = y2.add(bias);
-            y3 = y3.add(bias);
+            FloatVector b = FloatVector.fromArray(S, bias, biasAt);
+            y0 = y0.add(b);
+            y1 = y1.add(b);
+            y2 = y2.add(b);
+            y3 = y3.add(b);
         }
         y0.intoArray(dst, dstAt);
         y1.intoArray(dst, dstAt + stride);
         y2.intoArray(dst, dstAt + 2 * stride);
         y3.intoArray(dst, dstAt + 3 * stride);
+    }
+
+    /** a·k + c, fused where the CPU has FMA (as the GEMM is): the transforms are mostly such terms. */
+    private static FloatVector mulAdd(FloatVector a, float k, FloatVector c) {
+        return Gemm.USE_FMA ? a.fma(FloatVector.broadcast(S, k), c) : a.mul(k).add(c);
     }
 }

@@ -8,14 +8,13 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * The transformed filters U_ξ = (G g Gᵀ)_ξ of a 3×3 convolution weight, packed as GEMM A
- * operands in blocks of output channels. Sampling and tuning run every convolution many times
- * with the same weights, and for wide layers the transform (α²/9 times the weight's size, 4×
- * for F(4×4)) costs as much as the GEMMs of a small image, so results are kept while the
- * weight array lives, within a quarter of the heap; past that, filters are transformed per call
- * and not kept. A CPU tensor's array changes its values only when the backend recycles it for a
- * new tensor, adds into it in place, or adopts it from the caller; each of those calls
- * {@link #forget} first.
+ * The transformed filters U_ξ = (G g Gᵀ)_ξ of a 3×3 convolution weight, packed as GEMM B
+ * operands. Sampling and tuning run every convolution many times with the same weights, and for
+ * wide layers the transform (α²/9 times the weight's size, 4× for F(4×4)) costs as much as the
+ * GEMMs of a small image, so results are kept while the weight array lives, within a quarter of
+ * the heap; past that, filters are transformed per call and not kept. A CPU tensor's array
+ * changes its values only when the backend recycles it for a new tensor, adds into it in place,
+ * or adopts it from the caller; each of those calls {@link #forget} first.
  */
 final class WinogradFilters {
     private WinogradFilters() {}
@@ -24,28 +23,38 @@ final class WinogradFilters {
     private static final int L = S.length();
     private static final long BUDGET_BYTES = Runtime.getRuntime().maxMemory() / 4;
 
-    /** How a weight is used: which tile, whether as the input gradient's transposed kernel, which blocks. */
-    private record Use(WinogradTile tile, boolean transposed, int block) {}
+    /** How a weight is used: which tile, and whether as the input gradient's transposed kernel. */
+    private record Use(WinogradTile tile, boolean transposed) {}
 
-    private record Kept(Gemm.PackedA[][] packed, long bytes) {}
+    private record Kept(float[] panels, long bytes) {}
 
     /** U before packing, reused (under the lock of {@link #KEPT}): fresh memory each time cost more than the transform. */
     private static float[] transformed = new float[0];
     private static final Map<float[], Map<Use, Kept>> KEPT = new WeakHashMap<>();
 
     /**
-     * U for a convolution with co output and ci input channels, packed per block of
-     * {@code block} output channels: [block][ξ]. With {@code transposed}, w is the weight of the
-     * forward convolution whose input gradient this is ([ci][co][3][3]): its kernel transposed in
+     * U for a convolution with co output and ci input channels as GEMM B operands: for each ξ,
+     * NR-wide panels of output channels over all ci rows, u[((ξ·panels + p)·ci + c)·NR + j] =
+     * U_ξ[p·NR + j][c], zero past co. With {@code transposed}, w is the weight of the forward
+     * convolution whose input gradient this is ([ci][co][3][3]): its kernel transposed in
      * (out, in) and rotated by 180°. Otherwise w is [co][ci][3][3].
      */
-    static Gemm.PackedA[][] of(WinogradTile tile, float[] w, boolean transposed, int co, int ci, int block) {
-        Use use = new Use(tile, transposed, block);
+    static float[] panels(WinogradTile tile, float[] w, boolean transposed, int co, int ci) {
+        Use use = new Use(tile, transposed);
         synchronized (KEPT) {
             Kept kept = KEPT.getOrDefault(w, Map.of()).get(use);
-            if (kept != null) return kept.packed;
-            Gemm.PackedA[][] packed = pack(tile, transform(tile, w, transposed, co, ci), co, ci, block);
-            long bytes = 4L * packed.length * packed[0].length * packed[0][0].data().length;
+            if (kept != null) return kept.panels;
+            float[] u = transform(tile, w, transposed, co, ci);
+            int a2 = tile.inputSize() * tile.inputSize(), nr = Gemm.panelWidth(), panels = (co + nr - 1) / nr;
+            float[] packed = new float[a2 * panels * ci * nr];
+            Parallel.forEach(a2 * panels, job -> {
+                int xi = job / panels, p = job % panels, base = job * ci * nr;
+                for (int j = 0; j < nr && p * nr + j < co; j++) {
+                    int src = (xi * co + p * nr + j) * ci;
+                    for (int c = 0; c < ci; c++) packed[base + c * nr + j] = u[src + c];
+                }
+            });
+            long bytes = 4L * packed.length;
             long held = KEPT.values().stream().flatMap(m -> m.values().stream()).mapToLong(Kept::bytes).sum();
             if (held + bytes <= BUDGET_BYTES) KEPT.computeIfAbsent(w, k -> new HashMap<>()).put(use, new Kept(packed, bytes));
             return packed;
@@ -57,16 +66,6 @@ final class WinogradFilters {
         synchronized (KEPT) {
             KEPT.remove(w);
         }
-    }
-
-    private static Gemm.PackedA[][] pack(WinogradTile tile, float[] u, int co, int ci, int block) {
-        int a2 = tile.inputSize() * tile.inputSize(), blocks = (co + block - 1) / block;
-        Gemm.PackedA[][] packed = new Gemm.PackedA[blocks][a2];
-        Parallel.forEach(blocks * a2, job -> {
-            int b = job / a2, xi = job % a2, o0 = b * block;
-            packed[b][xi] = Gemm.pack(false, Math.min(block, co - o0), ci, u, (xi * co + o0) * ci, ci);
-        });
-        return packed;
     }
 
     /**

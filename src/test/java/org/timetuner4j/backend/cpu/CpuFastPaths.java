@@ -21,11 +21,8 @@ public final class CpuFastPaths {
     /** Winograd convolution with the tile of that output size into out; transposed: w is the forward conv's weight (input gradient). */
     public static void winograd(int tile, float[] x, float[] w, boolean transposed, float[] bias,
                                 int n, int ci, int h, int wd, int co, Conv2dGeometry g, float[] out) {
-        CpuWinograd.forward(tile(tile), x, w, transposed, bias, dims(n, ci, h, wd, co, 3, g), out);
+        CpuWinograd.forward(tile(tile), x, w, transposed, bias, dims(n, ci, h, wd, co, 3, g), out, new ArrayPool(0));
     }
-
-    /** The output size of the tile the dispatcher picks for n images of ho×wo outputs. */
-    public static int winogradTileFor(int n, int ho, int wo) { return CpuWinograd.tileFor(n, ho, wo).outputSize(); }
 
     public static boolean perPlane(Shape small, Shape full) { return CpuElementwise.perPlane(small, full); }
 

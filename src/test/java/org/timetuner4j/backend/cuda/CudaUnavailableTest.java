@@ -38,7 +38,7 @@ class CudaUnavailableTest {
         System.out.print(out);
         assertEquals(0, r[0], (String) r[1]);
         assertTrue(out.contains("backend cpu: available"), out);
-        assertTrue(out.contains("  convolutions   Winograd F(4x4,3x3) or F(2x2,3x3), whichever costs less, for 3x3 stride-1"), out);
+        assertTrue(out.contains("  convolutions   Winograd F(4x4,3x3) for 3x3 stride-1"), out);
         assertTrue(out.contains("  cuBLAS "), out);
         assertTrue(out.contains("  cuDNN "), out);
         if (CudaRuntime.available()) {
