@@ -125,16 +125,23 @@ final class CpuWinograd {
                     int rows = Math.min(m, ho - oy), cols = Math.min(m, wo - ox);
                     for (int ob = 0; ob < oc; ob += L) {
                         tile.transformOutputChannels(s.m, t * chunkWidth + ob, mStride, b, o0 + ob, s.rows, s.tile);
-                        int lanes = Math.min(L, oc - ob), first = ((i * co + o0 + ob) * ho + oy) * wo + ox;
-                        for (int lane = 0; lane < lanes; lane++)
-                            for (int y = 0; y < rows; y++)
-                                for (int xx = 0; xx < cols; xx++)
-                                    out[first + lane * ho * wo + y * wo + xx] = s.tile[(y * m + xx) * L + lane];
+                        writeTile(s, m, Math.min(L, oc - ob), rows, cols, out, ((i * co + o0 + ob) * ho + oy) * wo + ox, ho * wo, wo);
                     }
                 }
             }
         });
         pool.give(xb);
+    }
+
+    /**
+     * The m×m tile of {@code lanes} channels in {@code s.tile} (a vector of channels per pixel)
+     * into the NCHW output: its first {@code rows} rows and {@code cols} columns, channel k's
+     * pixel (y, x) at out[first + k·plane + y·wo + x].
+     */
+    private static void writeTile(Scratch s, int m, int lanes, int rows, int cols, float[] out, int first, int plane, int wo) {
+        for (int k = 0; k < lanes; k++)
+            for (int y = 0; y < rows; y++)
+                for (int x = 0; x < cols; x++) out[first + k * plane + y * wo + x] = s.tile[(y * m + x) * L + k];
     }
 
     /**
@@ -147,15 +154,17 @@ final class CpuWinograd {
             int iy = py - pt, start = at + py * row;
             if (iy < 0 || iy >= h) {
                 java.util.Arrays.fill(xb, start, start + row, 0f);
-                continue;
-            }
-            java.util.Arrays.fill(xb, start, start + pl * L, 0f);
-            java.util.Arrays.fill(xb, start + (pl + w) * L, start + row, 0f);
-            for (int c = 0; c < cc; c++) {
-                int src = ((n * d.ci() + c0 + c) * h + iy) * w, dst = start + pl * L + c;
-                for (int ix = 0; ix < w; ix++) xb[dst + ix * L] = x[src + ix];
+            } else {
+                java.util.Arrays.fill(xb, start, start + pl * L, 0f);
+                java.util.Arrays.fill(xb, start + (pl + w) * L, start + row, 0f);
             }
         }
+        int first = at + pt * row + pl * L;  // pixel (0, 0)
+        for (int c = 0; c < cc; c++)
+            for (int iy = 0; iy < h; iy++) {
+                int src = ((n * d.ci() + c0 + c) * h + iy) * w, dst = first + iy * row + c;
+                for (int ix = 0; ix < w; ix++) xb[dst + ix * L] = x[src + ix];
+            }
     }
 
     private static int ceilDiv(int v, int m) { return (v + m - 1) / m; }

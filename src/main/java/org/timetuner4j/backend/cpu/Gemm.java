@@ -319,10 +319,10 @@ public final class Gemm {
                 c30 = c30.add(x3.mul(b0)); c31 = c31.add(x3.mul(b1));
             }
         }
-        store(c, co, c00, c01, true);
-        store(c, co + ldc, c10, c11, true);
-        store(c, co + 2 * ldc, c20, c21, true);
-        store(c, co + 3 * ldc, c30, c31, true);
+        c00.intoArray(c, co); c01.intoArray(c, co + L);  // no store(): a helper C2 may not inline would box them
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
     }
 
     /** One tile row: C = v or C += v. */
