@@ -141,7 +141,7 @@ class GemmOpTest {
         for (int[] s : new int[][] {{1, 1, 1}, {6, 20, 255}, {13, 33, 513}, {32, 64, 40}, {8, 17, 300}})
             l.add(OpCase.of(String.format("rows times panels %dx%dx%d into NaN", s[0], s[1], s[2]), () -> {
                 Random r = new Random(Arrays.hashCode(s) + 4);
-                int nr = Gemm.panelWidth(), mr = Gemm.tileRows();
+                int nr = Gemm.panelWidth(), mr = Gemm.rowsOfATile();
                 int m = (s[0] + mr - 1) / mr * mr, n = (s[1] + nr - 1) / nr * nr, k = s[2], lda = k + 3, ldc = n + 5;
                 float[] a = Check.randomArray(r, 2 + m * lda, 1), b = Check.randomArray(r, k * n, 1);
                 float[] panels = new float[9 + k * n];

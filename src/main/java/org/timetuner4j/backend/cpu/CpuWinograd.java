@@ -100,14 +100,14 @@ final class CpuWinograd {
         float[] xb = pool.take(n * blocks * plane);
         Parallel.forEach(n * blocks, job -> blockInput(x, d, job / blocks, job % blocks * L, hp, wp, xb, job * plane));
         int threads = Parallel.threads();
-        int maxTiles = WinogradTile.roundUp(Math.max(Gemm.MR, OUTPUTS_PER_TASK / (m * m)), Gemm.MR);
-        int tiles = Math.min(maxTiles, WinogradTile.roundUp(ceilDiv(total, 2 * threads), Gemm.MR));
+        int rowsPerTile = Gemm.ROWS_OF_A, maxTiles = WinogradTile.roundUp(Math.max(rowsPerTile, OUTPUTS_PER_TASK / (m * m)), rowsPerTile);
+        int tiles = Math.min(maxTiles, WinogradTile.roundUp(ceilDiv(total, 2 * threads), rowsPerTile));
         int groups = ceilDiv(total, tiles), chunks = ceilDiv(panels, PANELS_PER_CHUNK);
         int splitsWanted = groups >= 2 * threads ? 1 : Math.min(chunks, ceilDiv(2 * threads, groups));
         int chunksPerSplit = ceilDiv(chunks, splitsWanted), splits = ceilDiv(chunks, chunksPerSplit);
         int chunkWidth = PANELS_PER_CHUNK * NR;
         Parallel.forEach(groups * splits, task -> {
-            int t0 = task / splits * tiles, count = Math.min(tiles, total - t0), rowsA = WinogradTile.roundUp(count, Gemm.MR);
+            int t0 = task / splits * tiles, count = Math.min(tiles, total - t0), rowsA = WinogradTile.roundUp(count, rowsPerTile);
             // a vector more than a whole number of rows: V_ξ and M_ξ then start in different cache sets
             int vStride = rowsA * lda + L, mStride = rowsA * chunkWidth + L;
             Scratch s = SCRATCH.get().ensure(a2 * vStride, a2 * mStride, a2 * L, m * m * L);

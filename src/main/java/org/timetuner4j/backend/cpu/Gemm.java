@@ -38,8 +38,8 @@ public final class Gemm {
 
     public static int panelWidth() { return NR; }
 
-    /** Rows per micro-kernel tile. */
-    public static int tileRows() { return MR; }
+    /** Rows of A per tile of {@link #rowsTimesPanels}. */
+    public static int rowsOfATile() { return ROWS_OF_A; }
 
     /** op(B) of a row-major matrix as a panel source. */
     private static PanelSource matrix(boolean transB, float[] b, int bOff, int ldb) {
@@ -271,25 +271,34 @@ public final class Gemm {
         store(c, co + 3 * ldc, c30, c31, assign);
     }
 
+    /** Rows of A per tile of {@link #rowsTimesPanels}: 12 accumulators keep both FMA pipes busy through their latency. */
+    static final int ROWS_OF_A = 6;
+
     /**
      * C[m×n] = A·B (C's previous contents are neither read nor needed) with A's rows read in
      * place, row i at a[aOff + i·lda … + k), and B packed as NR-wide column panels of all k rows,
-     * panel p at b[bOff + p·k·NR] (row kk at + kk·NR). m must be a multiple of MR and n of NR; the
-     * whole K runs in registers, so a long K costs no extra passes over C.
+     * panel p at b[bOff + p·k·NR] (row kk at + kk·NR). m must be a multiple of {@link #ROWS_OF_A}
+     * and n of NR; the whole K runs in registers, so a long K costs no extra passes over C.
      */
     public static void rowsTimesPanels(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, float[] c, int cOff, int ldc) {
         for (int p = 0; p < n / NR; p++)
-            for (int i = 0; i < m; i += MR)
+            for (int i = 0; i < m; i += ROWS_OF_A)
                 kernelRowsOfA(k, a, aOff + i * lda, lda, b, bOff + p * k * NR, c, cOff + i * ldc + p * NR, ldc);
     }
 
-    /** C[4×NR] = A[4×kc] · Bpanel[kc×NR]: A's four rows read in place, lda apart; B packed k-major. */
+    /**
+     * C[6×NR] = A[6×kc] · Bpanel[kc×NR]: A's rows read in place, lda apart; B packed
+     * k-major. The results are stored here rather than through a helper: a helper C2 does not
+     * inline would box every accumulator.
+     */
     private static void kernelRowsOfA(int kc, float[] a, int ao, int lda, float[] b, int bo, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        int a1 = ao + lda, a2 = a1 + lda, a3 = a2 + lda;
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        int a1 = ao + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
         if (USE_FMA) {
             for (int kk = 0; kk < kc; kk++) {
                 int bi = bo + kk * NR;
@@ -303,6 +312,10 @@ public final class Gemm {
                 c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21);
                 FloatVector x3 = FloatVector.broadcast(S, a[a3 + kk]);
                 c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
+                FloatVector x4 = FloatVector.broadcast(S, a[a4 + kk]);
+                c40 = x4.fma(b0, c40); c41 = x4.fma(b1, c41);
+                FloatVector x5 = FloatVector.broadcast(S, a[a5 + kk]);
+                c50 = x5.fma(b0, c50); c51 = x5.fma(b1, c51);
             }
         } else {
             for (int kk = 0; kk < kc; kk++) {
@@ -317,12 +330,18 @@ public final class Gemm {
                 c20 = c20.add(x2.mul(b0)); c21 = c21.add(x2.mul(b1));
                 FloatVector x3 = FloatVector.broadcast(S, a[a3 + kk]);
                 c30 = c30.add(x3.mul(b0)); c31 = c31.add(x3.mul(b1));
+                FloatVector x4 = FloatVector.broadcast(S, a[a4 + kk]);
+                c40 = c40.add(x4.mul(b0)); c41 = c41.add(x4.mul(b1));
+                FloatVector x5 = FloatVector.broadcast(S, a[a5 + kk]);
+                c50 = c50.add(x5.mul(b0)); c51 = c51.add(x5.mul(b1));
             }
         }
-        c00.intoArray(c, co); c01.intoArray(c, co + L);  // no store(): a helper C2 may not inline would box them
-        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+        c00.intoArray(c, co + 0 * ldc); c01.intoArray(c, co + 0 * ldc + L);
+        c10.intoArray(c, co + 1 * ldc); c11.intoArray(c, co + 1 * ldc + L);
         c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
         c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
     }
 
     /** One tile row: C = v or C += v. */
