@@ -271,27 +271,31 @@ public final class Gemm {
         store(c, co + 3 * ldc, c30, c31, assign);
     }
 
-    /** Rows of A per tile of {@link #rowsTimesPanels}: 12 accumulators keep both FMA pipes busy through their latency. */
-    static final int ROWS_OF_A = 6;
+    /**
+     * Rows of A per tile of {@link #rowsTimesPanels}: with 32 vector registers (AVX-512) six rows,
+     * whose 12 accumulators keep both FMA pipes busy through their latency; with 16 (AVX2) four,
+     * as six would spill.
+     */
+    static final int ROWS_OF_A = L >= 16 ? 6 : 4;
 
     /**
      * C[m×n] = A·B (C's previous contents are neither read nor needed) with A's rows read in
      * place, row i at a[aOff + i·lda … + k), and B packed as NR-wide column panels of all k rows,
      * panel p at b[bOff + p·k·NR] (row kk at + kk·NR). m must be a multiple of {@link #ROWS_OF_A}
-     * and n of NR; the whole K runs in registers, so a long K costs no extra passes over C.
+     * and n of NR; the whole K runs in registers, so a long K costs no extra passes over C. The
+     * kernels store their results themselves: a helper C2 does not inline would box every
+     * accumulator.
      */
     public static void rowsTimesPanels(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, float[] c, int cOff, int ldc) {
         for (int p = 0; p < n / NR; p++)
-            for (int i = 0; i < m; i += ROWS_OF_A)
-                kernelRowsOfA(k, a, aOff + i * lda, lda, b, bOff + p * k * NR, c, cOff + i * ldc + p * NR, ldc);
+            for (int i = 0; i < m; i += ROWS_OF_A) {
+                if (ROWS_OF_A == 6) sixRowsOfA(k, a, aOff + i * lda, lda, b, bOff + p * k * NR, c, cOff + i * ldc + p * NR, ldc);
+                else fourRowsOfA(k, a, aOff + i * lda, lda, b, bOff + p * k * NR, c, cOff + i * ldc + p * NR, ldc);
+            }
     }
 
-    /**
-     * C[6×NR] = A[6×kc] · Bpanel[kc×NR]: A's rows read in place, lda apart; B packed
-     * k-major. The results are stored here rather than through a helper: a helper C2 does not
-     * inline would box every accumulator.
-     */
-    private static void kernelRowsOfA(int kc, float[] a, int ao, int lda, float[] b, int bo, float[] c, int co, int ldc) {
+    /** C[6×NR] = A[6×kc] · Bpanel[kc×NR]: A's rows read in place, lda apart; B packed k-major. */
+    private static void sixRowsOfA(int kc, float[] a, int ao, int lda, float[] b, int bo, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -342,6 +346,48 @@ public final class Gemm {
         c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
         c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
         c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
+    }
+
+    /** C[4×NR] = A[4×kc] · Bpanel[kc×NR]: A's rows read in place, lda apart; B packed k-major. */
+    private static void fourRowsOfA(int kc, float[] a, int ao, int lda, float[] b, int bo, float[] c, int co, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int a1 = ao + lda, a2 = a1 + lda, a3 = a2 + lda;
+        if (USE_FMA) {
+            for (int kk = 0; kk < kc; kk++) {
+                int bi = bo + kk * NR;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector x0 = FloatVector.broadcast(S, a[ao + kk]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+                FloatVector x1 = FloatVector.broadcast(S, a[a1 + kk]);
+                c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11);
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + kk]);
+                c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21);
+                FloatVector x3 = FloatVector.broadcast(S, a[a3 + kk]);
+                c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
+            }
+        } else {
+            for (int kk = 0; kk < kc; kk++) {
+                int bi = bo + kk * NR;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector x0 = FloatVector.broadcast(S, a[ao + kk]);
+                c00 = c00.add(x0.mul(b0)); c01 = c01.add(x0.mul(b1));
+                FloatVector x1 = FloatVector.broadcast(S, a[a1 + kk]);
+                c10 = c10.add(x1.mul(b0)); c11 = c11.add(x1.mul(b1));
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + kk]);
+                c20 = c20.add(x2.mul(b0)); c21 = c21.add(x2.mul(b1));
+                FloatVector x3 = FloatVector.broadcast(S, a[a3 + kk]);
+                c30 = c30.add(x3.mul(b0)); c31 = c31.add(x3.mul(b1));
+            }
+        }
+        c00.intoArray(c, co + 0 * ldc); c01.intoArray(c, co + 0 * ldc + L);
+        c10.intoArray(c, co + 1 * ldc); c11.intoArray(c, co + 1 * ldc + L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
     }
 
     /** One tile row: C = v or C += v. */
