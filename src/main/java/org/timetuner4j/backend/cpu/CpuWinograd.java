@@ -89,7 +89,7 @@ final class CpuWinograd {
      * straight into the output.
      */
     static void forward(WinogradTile tile, float[] x, float[] w, boolean transposed, float[] bias,
-                                        CpuConv2d.Dims d, float[] out, ArrayPool pool) {
+                        CpuConv2d.Dims d, float[] out, ArrayPool pool) {
         int n = d.n(), ci = d.ci(), co = d.co(), m = tile.outputSize(), a2 = tile.inputSize() * tile.inputSize();
         int ho = d.ho(), wo = d.wo(), th = ceilDiv(ho, m), tw = ceilDiv(wo, m), perImage = th * tw, total = n * perImage;
         int blocks = ceilDiv(ci, L), lda = blocks * L, panels = ceilDiv(co, NR);
