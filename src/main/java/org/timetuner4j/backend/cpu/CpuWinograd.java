@@ -139,6 +139,17 @@ final class CpuWinograd {
      * pixel (y, x) at out[first + k·plane + y·wo + x].
      */
     private static void writeTile(Scratch s, int m, int lanes, int rows, int cols, float[] out, int first, int plane, int wo) {
+        if (m == 4 && rows == 4 && cols == 4) {  // written out: C2's loop code for four iterations cost 3.5× the copy itself
+            float[] t = s.tile;
+            for (int k = 0; k < lanes; k++)
+                for (int y = 0, o = first + k * plane, q = k; y < 4; y++, o += wo, q += 4 * L) {
+                    out[o] = t[q];
+                    out[o + 1] = t[q + L];
+                    out[o + 2] = t[q + 2 * L];
+                    out[o + 3] = t[q + 3 * L];
+                }
+            return;
+        }
         for (int k = 0; k < lanes; k++)
             for (int y = 0; y < rows; y++)
                 for (int x = 0; x < cols; x++) out[first + k * plane + y * wo + x] = s.tile[(y * m + x) * L + k];
@@ -160,8 +171,8 @@ final class CpuWinograd {
             }
         }
         int first = at + pt * row + pl * L;  // pixel (0, 0)
-        for (int c = 0; c < cc; c++)
-            for (int iy = 0; iy < h; iy++) {
+        for (int iy = 0; iy < h; iy++)  // a row of the block at a time: the 16 channels' stores land in the same few cache lines
+            for (int c = 0; c < cc; c++) {
                 int src = ((n * d.ci() + c0 + c) * h + iy) * w, dst = first + iy * row + c;
                 for (int ix = 0; ix < w; ix++) xb[dst + ix * L] = x[src + ix];
             }
