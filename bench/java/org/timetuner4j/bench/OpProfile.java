@@ -6,9 +6,19 @@ import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingFile;
 import org.timetuner4j.backend.cpu.CpuBackend;
 import org.timetuner4j.backend.cpu.Parallel;
+import org.timetuner4j.diffusion.DiscreteSchedule;
+import org.timetuner4j.diffusion.ModelType;
+import org.timetuner4j.diffusion.ModelWrapper;
+import org.timetuner4j.diffusion.NoiseSource;
+import org.timetuner4j.diffusion.Trajectory;
+import org.timetuner4j.diffusion.UNetNetwork;
+import org.timetuner4j.diffusion.solvers.Solver;
+import org.timetuner4j.diffusion.solvers.SolverPlan;
+import org.timetuner4j.diffusion.solvers.Solvers;
 import org.timetuner4j.nn.UNet;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Tensor;
+import org.timetuner4j.tuner.TunerObjective;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +39,7 @@ import java.util.Map;
  * core idles.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp target/benchmarks.jar org.timetuner4j.bench.OpProfile digits:8 2 [SECONDS]</pre>
+ * With {@code -Dopprofile.work=tuner} it profiles a TimeTuner iteration instead (the times are then per iteration).
  */
 public final class OpProfile {
     private OpProfile() {}
@@ -41,13 +52,28 @@ public final class OpProfile {
             "CpuGroupNorm", "CpuAttention", "CpuResample", "CpuElementwise", "CpuTimestepEmbedding",
             "CpuCrossEntropy", "CpuBackend");
 
+    /** -Dopprofile.work=tuner: profile TunerIterationBenchmark's iteration (ddim, parallel mode) instead of one forward. */
+    private static final boolean TUNER = "tuner".equals(System.getProperty("opprofile.work", "forward"));
+
+    /** One TimeTuner iteration as {@link TunerIterationBenchmark} times it: x is x0, the noise is drawn once. */
+    private static ProfileRun.Forward tunerIteration(UNet unet, Tensor x0) {
+        ModelWrapper model = new ModelWrapper(new UNetNetwork(unet), DiscreteSchedule.ddpm(), ModelType.NOISE);
+        Solver solver = Solvers.byName("ddim", 0);
+        SolverPlan plan = solver.plan(10, Trajectory.OFFICIAL, model.schedule());
+        TunerObjective objective = new TunerObjective(model, solver, plan, TunerObjective.Mode.PARALLEL, CpuBackend.INSTANCE);
+        Tensor z = CpuBackend.INSTANCE.randn(x0.shape(), 2, 0);
+        double[][] previous = new double[plan.intervals()][];
+        for (int i = 0; i < previous.length; i++) previous[i] = new double[] {1.0};
+        return () -> objective.evaluate(1, x0, z, new double[] {1.02}, previous, new NoiseSource(0), 0);
+    }
+
     public static void main(String[] args) throws Exception {
         ProfileRun run = ProfileRun.parse("OpProfile", args);
         Parallel.setThreads(run.threads());
         BenchInputs in = BenchInputs.of(run.model());
         UNet unet = in.unet(CpuBackend.INSTANCE);
         try (Tensor x = in.xTensor(); Tensor t = in.tTensor()) {
-            ProfileRun.Forward forward = () -> {
+            ProfileRun.Forward forward = TUNER ? tunerIteration(unet, x) : () -> {
                 try (Scope s = Scope.open()) {
                     unet.forward(x, t);
                 }
