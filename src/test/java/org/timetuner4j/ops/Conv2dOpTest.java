@@ -249,6 +249,39 @@ class Conv2dOpTest {
                 ConvolutionReference.forward(l.x, sum, null, 2, 32, 12, 12, 32, 3, S1P1), 1e-5);
     }
 
+    /**
+     * The other convolutions keep their packed weights (and the input gradient's flipped kernel)
+     * too: a 1×1, a stride-2 and a 3-channel 3×3 convolution, forward and input gradient, before
+     * and after the weight is added into in place, each against the reference.
+     */
+    @Test void directConvolutionsForgetTheirPackedWeightsWhenTheWeightChanges() {
+        Random r = new Random(26);
+        int n = 2, size = 9;
+        int[][] layers = {{20, 12, 1}, {12, 20, 3}, {3, 12, 3}};  // ci, co, kernel
+        Conv2dGeometry[] geometries = {S1P0, S2P1, S1P1};
+        CpuBackend be = CpuBackend.INSTANCE;
+        for (int i = 0; i < layers.length; i++) {
+            int ci = layers[i][0], co = layers[i][1], k = layers[i][2];
+            Conv2dGeometry g = geometries[i];
+            String what = ci + "->" + co + " " + k + "x" + k + " " + g;
+            float[] x = Check.randomArray(r, n * ci * size * size, 1), w0 = Check.randomArray(r, co * ci * k * k, 1);
+            float[] delta = Check.randomArray(r, w0.length, 1), w1 = w0.clone();
+            for (int j = 0; j < w1.length; j++) w1[j] += delta[j];
+            Tensor xt = be.fromHost(x, Shape.of(n, ci, size, size)), w = be.fromHost(w0, Shape.of(co, ci, k, k));
+            Tensor y = be.conv2dForward(xt, w, null, g);
+            float[] gout = Check.randomArray(r, y.numel(), 1);
+            Tensor gt = be.fromHost(gout, y.shape());
+            for (float[] expected : new float[][] {w0, w1}) {
+                if (expected == w1) be.addInPlace(w, be.fromHost(delta, w.shape()));
+                String when = what + (expected == w1 ? " after addInPlace" : " before");
+                Check.maxRelative(when + ": forward", be.conv2dForward(xt, w, null, g).toArray(),
+                        ConvolutionReference.forward(x, expected, null, n, ci, size, size, co, k, g), 1e-5);
+                Check.maxRelative(when + ": input gradient", be.conv2dBackwardInput(gt, w, g, xt.shape()).toArray(),
+                        ConvolutionReference.inputGradient(gout, expected, n, ci, size, size, co, k, g), 1e-5);
+            }
+        }
+    }
+
     /** The input gradient's kernel, transposed and rotated inside the transform, equals passing it built by hand. */
     @Test void winogradTransposedKernelEqualsTheFlippedWeights() {
         Random r = new Random(25);

@@ -37,7 +37,7 @@ final class ArrayPool {
             }
         }
         if (recycled == null) return new float[n];
-        WinogradFilters.forget(recycled);
+        KeptWeights.forget(recycled);
         return recycled;
     }
 

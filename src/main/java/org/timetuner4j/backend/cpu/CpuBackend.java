@@ -76,7 +76,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor adoptHost(float[] values, Shape shape) {
         if (values.length != shape.numel())
             throw new IllegalArgumentException(values.length + " values do not fill shape " + shape);
-        WinogradFilters.forget(values);
+        KeptWeights.forget(values);
         return wrap(values, shape);
     }
 
@@ -141,7 +141,7 @@ public final class CpuBackend implements Backend {
         requireCpu(acc, g);
         if (!acc.shape().equals(g.shape())) throw new IllegalArgumentException("addInPlace shapes differ: " + acc.shape() + " vs " + g.shape());
         float[] a = data(acc), b = data(g);
-        WinogradFilters.forget(a);
+        KeptWeights.forget(a);
         Parallel.forRange(a.length, 1 << 15, (f, t) -> { for (int i = f; i < t; i++) a[i] += b[i]; });
     }
 

@@ -3,34 +3,22 @@ package org.timetuner4j.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.util.HashMap;
-import java.util.Map;
-import java.util.WeakHashMap;
-
 /**
  * The transformed filters U_ξ = (G g Gᵀ)_ξ of a 3×3 convolution weight, packed as GEMM B
- * operands. Sampling and tuning run every convolution many times with the same weights, and for
- * wide layers the transform (α²/9 times the weight's size, 4× for F(4×4)) costs as much as the
- * GEMMs of a small image, so results are kept while the weight array lives, within a quarter of
- * the heap; past that, filters are transformed per call and not kept. A CPU tensor's array
- * changes its values only when the backend recycles it for a new tensor, adds into it in place,
- * or adopts it from the caller; each of those calls {@link #forget} first.
+ * operands, kept with the weight ({@link KeptWeights}): for wide layers the transform (α²/9
+ * times the weight's size, 4× for F(4×4)) costs as much as the GEMMs of a small image.
  */
 final class WinogradFilters {
     private WinogradFilters() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final long BUDGET_BYTES = Runtime.getRuntime().maxMemory() / 4;
 
     /** How a weight is used: which tile, and whether as the input gradient's transposed kernel. */
     private record Use(WinogradTile tile, boolean transposed) {}
 
-    private record Kept(float[] panels, long bytes) {}
-
-    /** U before packing, reused (under the lock of {@link #KEPT}): fresh memory each time cost more than the transform. */
+    /** U before packing, reused (under {@link #pack}'s lock): fresh memory each time cost more than the transform. */
     private static float[] transformed = new float[0];
-    private static final Map<float[], Map<Use, Kept>> KEPT = new WeakHashMap<>();
 
     /**
      * U for a convolution with co output and ci input channels as GEMM B operands: for each ξ,
@@ -40,32 +28,22 @@ final class WinogradFilters {
      * (out, in) and rotated by 180°. Otherwise w is [co][ci][3][3].
      */
     static float[] panels(WinogradTile tile, float[] w, boolean transposed, int co, int ci) {
-        Use use = new Use(tile, transposed);
-        synchronized (KEPT) {
-            Kept kept = KEPT.getOrDefault(w, Map.of()).get(use);
-            if (kept != null) return kept.panels;
-            float[] u = transform(tile, w, transposed, co, ci);
-            int a2 = tile.inputSize() * tile.inputSize(), nr = Gemm.panelWidth(), panels = (co + nr - 1) / nr;
-            float[] packed = new float[a2 * panels * ci * nr];
-            Parallel.forEach(a2 * panels, job -> {
-                int xi = job / panels, p = job % panels, base = job * ci * nr;
-                for (int j = 0; j < nr && p * nr + j < co; j++) {
-                    int src = (xi * co + p * nr + j) * ci;
-                    for (int c = 0; c < ci; c++) packed[base + c * nr + j] = u[src + c];
-                }
-            });
-            long bytes = 4L * packed.length;
-            long held = KEPT.values().stream().flatMap(m -> m.values().stream()).mapToLong(Kept::bytes).sum();
-            if (held + bytes <= BUDGET_BYTES) KEPT.computeIfAbsent(w, k -> new HashMap<>()).put(use, new Kept(packed, bytes));
-            return packed;
-        }
+        return KeptWeights.get(w, new Use(tile, transposed), () -> pack(tile, w, transposed, co, ci), u -> 4L * u.length);
     }
 
-    /** Drops what was kept for {@code w}: its values are about to change. */
-    static void forget(float[] w) {
-        synchronized (KEPT) {
-            KEPT.remove(w);
-        }
+    /** U transformed, then repacked into panels. */
+    private static synchronized float[] pack(WinogradTile tile, float[] w, boolean transposed, int co, int ci) {
+        float[] u = transform(tile, w, transposed, co, ci);
+        int a2 = tile.inputSize() * tile.inputSize(), nr = Gemm.panelWidth(), panels = (co + nr - 1) / nr;
+        float[] packed = new float[a2 * panels * ci * nr];
+        Parallel.forEach(a2 * panels, job -> {
+            int xi = job / panels, p = job % panels, base = job * ci * nr;
+            for (int j = 0; j < nr && p * nr + j < co; j++) {
+                int src = (xi * co + p * nr + j) * ci;
+                for (int c = 0; c < ci; c++) packed[base + c * nr + j] = u[src + c];
+            }
+        });
+        return packed;
     }
 
     /**
