@@ -35,7 +35,9 @@ class AttentionOpTest {
     private static final CpuBackend CPU = CpuBackend.INSTANCE;
 
     static Stream<OpCase> forward() {
-        return Stream.of(new int[] {2, 4, 3, 3}, new int[] {1, 32, 4, 4}, new int[] {2, 5, 1, 7}).map(s -> OpCase.of(
+        // positions: only a partial vector (9, 7), whole vectors (16), both (25, 99)
+        return Stream.of(new int[] {2, 4, 3, 3}, new int[] {1, 32, 4, 4}, new int[] {2, 5, 1, 7}, new int[] {2, 6, 5, 5},
+                new int[] {1, 4, 9, 11}).map(s -> OpCase.of(
                 "attention " + Shape.of(s) + " vs softmax(scale·qᵀk)·v in double", () -> {
                     int n = s[0], c = s[1], p = s[2] * s[3];
                     float scale = (float) (1 / Math.sqrt(c));

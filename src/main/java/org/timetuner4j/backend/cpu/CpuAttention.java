@@ -1,5 +1,9 @@
 package org.timetuner4j.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Single-head softmax attention over the P = H·W positions of one feature map, per sample:
  * S = scale·qᵀk [P×P], A = softmax over keys (rows), out = v·Aᵀ [C×P].
@@ -7,31 +11,49 @@ package org.timetuner4j.backend.cpu;
 final class CpuAttention {
     private CpuAttention() {}
 
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
     static void forward(float[] q, float[] k, float[] v, int n, int c, int p, float scale, float[] out, float[] probs) {
         Parallel.forEach(n, i -> {
             int fo = i * c * p, po = i * p * p;
             java.util.Arrays.fill(probs, po, po + p * p, 0f);
             Gemm.gemm(true, false, p, p, c, q, fo, p, k, fo, p, probs, po, p);
-            for (int r = 0; r < p; r++) {
-                int row = po + r * p;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < p; j++) {
-                    float s = probs[row + j] * scale;
-                    probs[row + j] = s;
-                    if (s > max) max = s;
-                }
-                double sum = 0;
-                for (int j = 0; j < p; j++) {
-                    float e = (float) Math.exp(probs[row + j] - max);
-                    probs[row + j] = e;
-                    sum += e;
-                }
-                float inv = (float) (1.0 / sum);
-                for (int j = 0; j < p; j++) probs[row + j] *= inv;
-            }
+            for (int r = 0; r < p; r++) softmax(probs, po + r * p, p, scale);
             java.util.Arrays.fill(out, fo, fo + c * p, 0f);
             Gemm.gemm(false, true, c, p, p, v, fo, p, probs, po, p, out, fo, p);
         });
+    }
+
+    /**
+     * s[row, row + p) = softmax(scale · s[row …]) in place: whole vectors with {@link VectorMath#exp},
+     * the last p mod L values with Math.exp; the sum in a fixed order. (A second call site of the
+     * vector exp for the tail made C2 box vectors in some runs, 2–10× slower.)
+     */
+    private static void softmax(float[] s, int row, int p, float scale) {
+        int whole = S.loopBound(p);
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < whole; j += L) {
+            FloatVector v = FloatVector.fromArray(S, s, row + j).mul(scale);
+            v.intoArray(s, row + j);
+            vmax = vmax.max(v);
+        }
+        float max = whole > 0 ? vmax.reduceLanes(VectorOperators.MAX) : Float.NEGATIVE_INFINITY;  // exact in any order
+        for (int j = row + whole; j < row + p; j++) {
+            s[j] *= scale;
+            max = Math.max(max, s[j]);
+        }
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = 0; j < whole; j += L) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, row + j).sub(max));
+            e.intoArray(s, row + j);
+            sum = sum.add(e);
+        }
+        double total = VectorMath.sumLanes(sum);
+        for (int j = row + whole; j < row + p; j++) total += s[j] = (float) Math.exp(s[j] - max);
+        float inv = (float) (1.0 / total);
+        for (int j = 0; j < whole; j += L) FloatVector.fromArray(S, s, row + j).mul(inv).intoArray(s, row + j);
+        for (int j = row + whole; j < row + p; j++) s[j] *= inv;
     }
 
     /**
