@@ -25,11 +25,7 @@ final class CpuAttention {
         });
     }
 
-    /**
-     * s[row, row + p) = softmax(scale · s[row …]) in place: whole vectors with {@link VectorMath#exp},
-     * the last p mod L values with Math.exp; the sum in a fixed order. (A second call site of the
-     * vector exp for the tail made C2 box vectors in some runs, 2–10× slower.)
-     */
+    /** s[row, row + p) = softmax(scale · s[row …]) in place, in vectors; the sum in a fixed order. */
     private static void softmax(float[] s, int row, int p, float scale) {
         int whole = S.loopBound(p);
         FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
@@ -43,14 +39,11 @@ final class CpuAttention {
             s[j] *= scale;
             max = Math.max(max, s[j]);
         }
+        VectorMath.exp(s, row, 1f, -max, s, row, p);
         FloatVector sum = FloatVector.zero(S);
-        for (int j = 0; j < whole; j += L) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, row + j).sub(max));
-            e.intoArray(s, row + j);
-            sum = sum.add(e);
-        }
+        for (int j = 0; j < whole; j += L) sum = sum.add(FloatVector.fromArray(S, s, row + j));
         double total = VectorMath.sumLanes(sum);
-        for (int j = row + whole; j < row + p; j++) total += s[j] = (float) Math.exp(s[j] - max);
+        for (int j = row + whole; j < row + p; j++) total += s[j];
         float inv = (float) (1.0 / total);
         for (int j = 0; j < whole; j += L) FloatVector.fromArray(S, s, row + j).mul(inv).intoArray(s, row + j);
         for (int j = row + whole; j < row + p; j++) s[j] *= inv;

@@ -125,18 +125,20 @@ final class CpuElementwise {
 
     /** out[i] = silu(x[i]) for i in [from, to); out may be x. */
     static void silu(float[] x, float[] out, int from, int to) {
-        int i = from;
-        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector sig = VectorMath.sigmoid(v);
-            v.mul(sig).intoArray(out, i);
-        }
-        for (; i < to; i++) {
-            float v = x[i];
-            float s = (float) (1.0 / (1.0 + Math.exp(-v)));
-            out[i] = v * s;
+        float[] e = CHUNK.get();
+        for (int c = from; c < to; c += e.length) {
+            int n = Math.min(e.length, to - c), i = 0;
+            VectorMath.exp(x, c, -1f, 0f, e, 0, n);
+            for (int whole = S.loopBound(n); i < whole; i += S.length()) {
+                FloatVector sig = ONE.div(ONE.add(FloatVector.fromArray(S, e, i)));
+                FloatVector.fromArray(S, x, c + i).mul(sig).intoArray(out, c + i);
+            }
+            for (; i < n; i++) out[c + i] = x[c + i] * (1f / (1f + e[i]));
         }
     }
+
+    /** e^−x for a chunk of a SiLU (forward or backward), per thread. */
+    private static final ThreadLocal<float[]> CHUNK = ThreadLocal.withInitial(() -> new float[1024]);
 
     /** d silu/dx = s·(1 + x·(1 − s)). */
     static void siluBackward(float[] x, float[] gout, float[] out) {
@@ -145,17 +147,19 @@ final class CpuElementwise {
 
     /** out[i] = gout[i]·silu'(x[i]) for i in [from, to); out may be x. */
     static void siluBackward(float[] x, float[] gout, float[] out, int from, int to) {
-        int i = from;
-        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector sig = VectorMath.sigmoid(v);
-            FloatVector d = sig.mul(ONE.add(v.mul(ONE.sub(sig))));
-            FloatVector.fromArray(S, gout, i).mul(d).intoArray(out, i);
-        }
-        for (; i < to; i++) {
-            double v = x[i];
-            double s = 1.0 / (1.0 + Math.exp(-v));
-            out[i] = (float) (gout[i] * s * (1.0 + v * (1.0 - s)));
+        float[] e = CHUNK.get();
+        for (int c = from; c < to; c += e.length) {
+            int n = Math.min(e.length, to - c), i = 0;
+            VectorMath.exp(x, c, -1f, 0f, e, 0, n);
+            for (int whole = S.loopBound(n); i < whole; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, c + i), sig = ONE.div(ONE.add(FloatVector.fromArray(S, e, i)));
+                FloatVector d = sig.mul(ONE.add(v.mul(ONE.sub(sig))));
+                FloatVector.fromArray(S, gout, c + i).mul(d).intoArray(out, c + i);
+            }
+            for (; i < n; i++) {
+                float v = x[c + i], sig = 1f / (1f + e[i]);
+                out[c + i] = gout[c + i] * (sig * (1f + v * (1f - sig)));
+            }
         }
     }
 }

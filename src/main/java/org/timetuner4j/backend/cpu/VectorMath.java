@@ -29,30 +29,35 @@ final class VectorMath {
 
     private VectorMath() {}
 
-    /** e^x per lane, for x clamped to [−87.3, 88.4] (results from about 1e-38 to 3e38). */
-    static FloatVector exp(FloatVector x) {
-        x = x.max(MIN_ARG).min(MAX_ARG);
-        FloatVector shifted = x.mul(LOG2E).add(ROUND);  // its low mantissa bits hold n, two's complement
-        FloatVector n = shifted.sub(ROUND);
-        FloatVector r, p;
-        if (Gemm.USE_FMA) {  // the same polynomial in fused steps: fewer instructions, no less accurate
-            r = n.fma(V_NEG_LN2_LO, n.fma(V_NEG_LN2_HI, x));
-            p = r.fma(P0, P1).fma(r, V_P2).fma(r, V_P3).fma(r, V_P4).fma(r, V_P5);
-            p = p.fma(r.mul(r), r).add(ONE);
-        } else {
-            r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-            p = r.mul(P0).add(P1).mul(r).add(P2).mul(r).add(P3).mul(r).add(P4).mul(r).add(P5);
-            p = p.mul(r.mul(r)).add(r).add(ONE);
+    /**
+     * dst[dstAt + i] = e^(a·src[srcAt + i] + b) for i < n, each argument clamped to [−87.3, 88.4]
+     * (results from about 1e-38 to 3e38); dst may be src. Whole vectors by the polynomial below,
+     * the last n mod L values by Math.exp. Arrays in, arrays out: a helper that takes or returns a
+     * vector is boxed (10–30× slower) wherever C2 does not inline it, and whether it does changed
+     * from run to run once two kernels called it.
+     */
+    static void exp(float[] src, int srcAt, float a, float b, float[] dst, int dstAt, int n) {
+        int i = 0;
+        for (int whole = S.loopBound(n); i < whole; i += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, src, srcAt + i).mul(a).add(b).max(MIN_ARG).min(MAX_ARG);
+            FloatVector shifted = x.mul(LOG2E).add(ROUND);  // its low mantissa bits hold n, two's complement
+            FloatVector k = shifted.sub(ROUND);
+            FloatVector r, p;
+            if (Gemm.USE_FMA) {  // the same polynomial in fused steps: fewer instructions, no less accurate
+                r = k.fma(V_NEG_LN2_LO, k.fma(V_NEG_LN2_HI, x));
+                p = r.fma(P0, P1).fma(r, V_P2).fma(r, V_P3).fma(r, V_P4).fma(r, V_P5);
+                p = p.fma(r.mul(r), r).add(ONE);
+            } else {
+                r = x.sub(k.mul(LN2_HI)).sub(k.mul(LN2_LO));
+                p = r.mul(P0).add(P1).mul(r).add(P2).mul(r).add(P3).mul(r).add(P4).mul(r).add(P5);
+                p = p.mul(r.mul(r)).add(r).add(ONE);
+            }
+            // 2^k built from those bits (a float-to-int conversion is not intrinsified everywhere)
+            FloatVector twoK = shifted.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats();
+            p.mul(twoK).intoArray(dst, dstAt + i);
         }
-        // 2^n built from those bits (a float-to-int conversion is not intrinsified everywhere)
-        FloatVector twoN = shifted.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23)
-                .reinterpretAsFloats();
-        return p.mul(twoN);
-    }
-
-    /** 1 / (1 + e^−x) per lane. */
-    static FloatVector sigmoid(FloatVector x) {
-        return ONE.div(ONE.add(exp(x.neg())));
+        for (; i < n; i++) dst[dstAt + i] = (float) Math.exp(Math.max(MIN_ARG, Math.min(MAX_ARG, a * src[srcAt + i] + b)));
     }
 
     /** The lanes' sum, added in lane order in double. */

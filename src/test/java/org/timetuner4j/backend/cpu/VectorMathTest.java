@@ -13,8 +13,31 @@ class VectorMathTest {
 
     private static float[] exp(float[] x) {
         float[] y = new float[x.length];
-        for (int i = 0; i + L <= x.length; i += L) VectorMath.exp(FloatVector.fromArray(VectorMath.S, x, i)).intoArray(y, i);
+        VectorMath.exp(x, 0, 1f, 0f, y, 0, x.length);
         return y;
+    }
+
+    /** e^(a·x + b) over a range that ends in a partial vector, from and to offsets, in place too. */
+    @Test void expOfAnAffineArgumentOverARangeWithATail() {
+        Random r = new Random(4);
+        int n = 5 * L + 7, at = 3;
+        float[] x = new float[at + n + 2];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian() * 4;
+        float a = -0.75f, b = 1.5f;
+        float[] y = new float[n + 5];
+        VectorMath.exp(x, at, a, b, y, 2, n);
+        float[] inPlace = x.clone();
+        VectorMath.exp(inPlace, at, a, b, inPlace, at, n);
+        for (int i = 0; i < n; i++) {
+            double want = Math.exp(a * x[at + i] + b);
+            assertTrue(Math.abs(y[2 + i] - want) <= 2 * Math.ulp((float) want), i + ": " + y[2 + i] + " vs " + want);
+            assertEquals(y[2 + i], inPlace[at + i], i + " in place");
+        }
+        assertEquals(0f, y[0]);
+        assertEquals(0f, y[1]);
+        for (int i = n + 2; i < y.length; i++) assertEquals(0f, y[i], "written past n at " + i);
+        assertEquals(x[at - 1], inPlace[at - 1]);
+        assertEquals(x[at + n], inPlace[at + n]);
     }
 
     @Test void expIsWithinTwoUlpOfMathExpOverItsRange() {
