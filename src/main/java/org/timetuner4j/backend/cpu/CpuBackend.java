@@ -115,12 +115,12 @@ public final class CpuBackend implements Backend {
             CpuElementwise.addPerPlane(data(full), full.shape(), data(small), small.shape(), o);
             return wrap(o, full.shape());
         }
-        return binary(a, b, Float::sum);
+        return binary(a, b, CpuElementwise.BinaryOp.ADD);
     }
 
-    @Override public Tensor sub(Tensor a, Tensor b) { return binary(a, b, (x, y) -> x - y); }
+    @Override public Tensor sub(Tensor a, Tensor b) { return binary(a, b, CpuElementwise.BinaryOp.SUB); }
 
-    @Override public Tensor mul(Tensor a, Tensor b) { return binary(a, b, (x, y) -> x * y); }
+    @Override public Tensor mul(Tensor a, Tensor b) { return binary(a, b, CpuElementwise.BinaryOp.MUL); }
 
     @Override public Tensor axpby(float alpha, Tensor x, float beta, Tensor y) {
         requireCpu(x, y);
