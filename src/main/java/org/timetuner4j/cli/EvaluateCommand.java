@@ -1,6 +1,5 @@
 package org.timetuner4j.cli;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -177,8 +176,9 @@ final class EvaluateCommand implements Callable<Integer> {
             int n = Math.min(count, realSet.size());
             floor = FrechetDistance.of(statistics(judge, images(realSet, n), n), heldoutStats);
         }
+        ProgressLine line = new ProgressLine(System.err);
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("evaluate").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(200).build()) {
+                .setConsumer(line).setUpdateIntervalMillis(200).build()) {
             for (List<Run> g : groups) {
                 bar.setExtraMessage("reference ODE from t=" + String.format(Locale.ROOT, "%.3f", start(g)));
                 ReferenceFlow.Solution ref = flow.solve(xT, trajectoryCount, batch, start(g), wanted(g), bar::step);
@@ -192,6 +192,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 float[] samples = r.sampler.sample(count, batch, seed, null, (bi, si) -> bar.step());
                 r.frechet = FrechetDistance.of(statistics(judge, clampDigits(samples, d, r.setting), count), heldoutStats);
             }
+        } finally {
+            line.close();  // the bar leaves its line open when closed before its first redraw
         }
         double seconds = (System.nanoTime() - began) / 1e9;
 

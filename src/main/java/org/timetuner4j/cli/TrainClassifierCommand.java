@@ -1,6 +1,5 @@
 package org.timetuner4j.cli;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -77,8 +76,9 @@ final class TrainClassifierCommand implements Callable<Integer> {
                 out.getFileName(), trainer.classifier().parameterCount(), train.size(), trainer.stepsPerEpoch(), epochs);
         long t0 = System.nanoTime();
         double accuracy = Double.NaN;
+        ProgressLine line = new ProgressLine(System.err);
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(trainer.totalSteps())
-                .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .setStyle(ProgressBarStyle.ASCII).setConsumer(line)
                 .setUpdateIntervalMillis(500).build()) {
             double loss = 0;
             long correct = 0, seen = 0;
@@ -100,6 +100,8 @@ final class TrainClassifierCommand implements Callable<Integer> {
                     correct = seen = 0;
                 }
             }
+        } finally {
+            line.close();  // the bar leaves its line open when closed before its first redraw
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, String> md = new LinkedHashMap<>();

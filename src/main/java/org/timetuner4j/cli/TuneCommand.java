@@ -1,6 +1,5 @@
 package org.timetuner4j.cli;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -116,15 +115,18 @@ final class TuneCommand implements Callable<Integer> {
             start = progress.done(c.interval(), c.iteration());
         }
         TunedSchedule result;
+        ProgressLine line = new ProgressLine(System.err);
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tuning").setInitialMax(progress.total())
                 .startsFrom(start, Duration.ZERO)   // the time estimate counts only this run's iterations
-                .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .setStyle(ProgressBarStyle.ASCII).setConsumer(line)
                 .setUpdateIntervalMillis(250).build()) {
             bar.refresh();   // drawn now, not after the first iteration
             result = tuner.run(ckpt, resume, (i, n, it, its, loss, r) -> {
                 bar.stepTo(progress.done(i, it + 1));
                 bar.setExtraMessage(progress.message(i, it, loss, r));
             });
+        } finally {
+            line.close();  // the bar leaves its line open when closed before its first redraw
         }
         result.write(out);
         Path chart = lossChartPath(out);

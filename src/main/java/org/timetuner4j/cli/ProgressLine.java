@@ -1,0 +1,32 @@
+package org.timetuner4j.cli;
+
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+
+import java.io.PrintStream;
+
+/**
+ * The console line a progress bar draws on, ended exactly once. The bar (progressbar 0.10.1)
+ * skips ending its line when it is closed before its first scheduled redraw — a run that fails
+ * at once — so an error printed next would share the bar's line; and a redraw already under way
+ * when it closes could land after the line was ended. Commands close this after the bar, in a
+ * finally block.
+ */
+final class ProgressLine extends ConsoleProgressBarConsumer {
+    private boolean drawn, ended;
+
+    ProgressLine(PrintStream out) {
+        super(out);
+    }
+
+    @Override public synchronized void accept(String frame) {
+        if (ended) return;
+        drawn = true;
+        super.accept(frame);
+    }
+
+    @Override public synchronized void close() {
+        if (ended) return;
+        ended = true;
+        if (drawn) super.close();
+    }
+}
