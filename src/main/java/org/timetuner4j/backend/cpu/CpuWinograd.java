@@ -139,8 +139,10 @@ final class CpuWinograd {
      * pixel (y, x) at out[first + k·plane + y·wo + x].
      */
     private static void writeTile(Scratch s, int m, int lanes, int rows, int cols, float[] out, int first, int plane, int wo) {
-        if (m == 4 && rows == 4 && cols == 4) {  // written out: C2's loop code for four iterations cost 3.5× the copy itself
-            float[] t = s.tile;
+        // Columns written out (m ≤ 4): C2's code for a loop of one to four iterations cost 3.5×
+        // the copy itself, and at 14×14 and 7×7 half the tiles or more are cut at the edge.
+        float[] t = s.tile;
+        if (m == 4 && rows == 4 && cols == 4) {  // most tiles: no switch per row
             for (int k = 0; k < lanes; k++)
                 for (int y = 0, o = first + k * plane, q = k; y < 4; y++, o += wo, q += 4 * L) {
                     out[o] = t[q];
@@ -151,8 +153,14 @@ final class CpuWinograd {
             return;
         }
         for (int k = 0; k < lanes; k++)
-            for (int y = 0; y < rows; y++)
-                for (int x = 0; x < cols; x++) out[first + k * plane + y * wo + x] = s.tile[(y * m + x) * L + k];
+            for (int y = 0, o = first + k * plane, q = k; y < rows; y++, o += wo, q += m * L) {
+                switch (cols) {
+                    case 4: out[o + 3] = t[q + 3 * L];  // falls through
+                    case 3: out[o + 2] = t[q + 2 * L];  // falls through
+                    case 2: out[o + 1] = t[q + L];      // falls through
+                    default: out[o] = t[q];
+                }
+            }
     }
 
     /**
