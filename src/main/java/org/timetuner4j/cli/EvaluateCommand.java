@@ -176,8 +176,8 @@ final class EvaluateCommand implements Callable<Integer> {
             int n = Math.min(count, realSet.size());
             floor = FrechetDistance.of(statistics(judge, images(realSet, n), n), heldoutStats);
         }
-        ProgressLine line = new ProgressLine(System.err);
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("evaluate").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+        try (ProgressLine line = new ProgressLine(System.err);  // closed after the bar: see ProgressLine
+             ProgressBar bar = new ProgressBarBuilder().setTaskName("evaluate").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
                 .setConsumer(line).setUpdateIntervalMillis(200).build()) {
             for (List<Run> g : groups) {
                 bar.setExtraMessage("reference ODE from t=" + String.format(Locale.ROOT, "%.3f", start(g)));
@@ -192,8 +192,6 @@ final class EvaluateCommand implements Callable<Integer> {
                 float[] samples = r.sampler.sample(count, batch, seed, null, (bi, si) -> bar.step());
                 r.frechet = FrechetDistance.of(statistics(judge, clampDigits(samples, d, r.setting), count), heldoutStats);
             }
-        } finally {
-            line.close();  // the bar leaves its line open when closed before its first redraw
         }
         double seconds = (System.nanoTime() - began) / 1e9;
 

@@ -8,8 +8,8 @@ import java.io.PrintStream;
  * The console line a progress bar draws on, ended exactly once. The bar (progressbar 0.10.1)
  * skips ending its line when it is closed before its first scheduled redraw — a run that fails
  * at once — so an error printed next would share the bar's line; and a redraw already under way
- * when it closes could land after the line was ended. Commands close this after the bar, in a
- * finally block.
+ * when it closes could land after the line was ended. Commands open it as the first resource of
+ * the bar's try, so it closes after the bar.
  */
 final class ProgressLine extends ConsoleProgressBarConsumer {
     private boolean drawn, ended;

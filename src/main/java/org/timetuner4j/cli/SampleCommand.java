@@ -161,16 +161,14 @@ final class SampleCommand implements Callable<Integer> {
         if (samplesOut != null) OutputFiles.warnIfNotNamed(samplesOut, ".safetensors", "--samples-out", "safetensors");
         int batches = (n + b - 1) / b;
         float[] samples;
-        ProgressLine line = new ProgressLine(System.err);
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("sampling").setInitialMax((long) batches * plan.intervals())
+        try (ProgressLine line = new ProgressLine(System.err);  // closed after the bar: see ProgressLine
+             ProgressBar bar = new ProgressBarBuilder().setTaskName("sampling").setInitialMax((long) batches * plan.intervals())
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(line)
                 .setUpdateIntervalMillis(200).build()) {
             samples = sampler.sample(n, b, seed, xT, (bi, si) -> {
                 bar.step();
                 bar.setExtraMessage("batch " + (bi + 1) + "/" + batches);
             });
-        } finally {
-            line.close();  // the bar leaves its line open when closed before its first redraw
         }
         if (classes.rowPerClass()) ImageGrid.writePng(samples, n, shape[0], shape[1], shape[2], n / classes.numClasses(), out);
         else ImageGrid.writePng(samples, n, shape[0], shape[1], shape[2], out);

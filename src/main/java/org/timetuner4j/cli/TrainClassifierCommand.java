@@ -76,8 +76,8 @@ final class TrainClassifierCommand implements Callable<Integer> {
                 out.getFileName(), trainer.classifier().parameterCount(), train.size(), trainer.stepsPerEpoch(), epochs);
         long t0 = System.nanoTime();
         double accuracy = Double.NaN;
-        ProgressLine line = new ProgressLine(System.err);
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(trainer.totalSteps())
+        try (ProgressLine line = new ProgressLine(System.err);  // closed after the bar: see ProgressLine
+             ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(trainer.totalSteps())
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(line)
                 .setUpdateIntervalMillis(500).build()) {
             double loss = 0;
@@ -100,8 +100,6 @@ final class TrainClassifierCommand implements Callable<Integer> {
                     correct = seen = 0;
                 }
             }
-        } finally {
-            line.close();  // the bar leaves its line open when closed before its first redraw
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, String> md = new LinkedHashMap<>();

@@ -115,8 +115,8 @@ final class TrainCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "training %s: %,d parameters, %d images, %d steps per epoch, from step %d to %d%n",
                     out.getFileName(), DdimLayout.parameterCount(trainer.config()), images.size(), trainer.stepsPerEpoch(), trainer.step(), steps);
             TrainingRun run = new TrainingRun(trainer, out, previewEvery, checkpointMinutes * 60, prior);
-            ProgressLine line = new ProgressLine(System.err);
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(steps)
+            try (ProgressLine line = new ProgressLine(System.err);  // closed after the bar: see ProgressLine
+                 ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(steps)
                     .setStyle(ProgressBarStyle.ASCII).setConsumer(line)
                     .startsFrom(trainer.step(), java.time.Duration.ZERO).setUpdateIntervalMillis(500).build()) {
                 run.run(steps, new TrainingRun.Listener() {
@@ -130,8 +130,6 @@ final class TrainCommand implements Callable<Integer> {
                         bar.setExtraMessage("wrote " + Path.of(what.split(" ")[0]).getFileName());
                     }
                 });
-            } finally {
-                line.close();  // the bar leaves its line open when closed before its first redraw
             }
             System.err.println("wrote " + out + ", " + ckptPath + " and " + run.progressDir());
         }

@@ -115,8 +115,8 @@ final class TuneCommand implements Callable<Integer> {
             start = progress.done(c.interval(), c.iteration());
         }
         TunedSchedule result;
-        ProgressLine line = new ProgressLine(System.err);
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tuning").setInitialMax(progress.total())
+        try (ProgressLine line = new ProgressLine(System.err);  // closed after the bar: see ProgressLine
+             ProgressBar bar = new ProgressBarBuilder().setTaskName("tuning").setInitialMax(progress.total())
                 .startsFrom(start, Duration.ZERO)   // the time estimate counts only this run's iterations
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(line)
                 .setUpdateIntervalMillis(250).build()) {
@@ -125,8 +125,6 @@ final class TuneCommand implements Callable<Integer> {
                 bar.stepTo(progress.done(i, it + 1));
                 bar.setExtraMessage(progress.message(i, it, loss, r));
             });
-        } finally {
-            line.close();  // the bar leaves its line open when closed before its first redraw
         }
         result.write(out);
         Path chart = lossChartPath(out);

@@ -18,12 +18,10 @@ class ProgressLineTest {
         for (int run = 0; run < 20; run++) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-            ProgressLine line = new ProgressLine(out);
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("tuning").setInitialMax(15).setStyle(ProgressBarStyle.ASCII)
+            try (ProgressLine line = new ProgressLine(out);
+                 ProgressBar bar = new ProgressBarBuilder().setTaskName("tuning").setInitialMax(15).setStyle(ProgressBarStyle.ASCII)
                     .setConsumer(line).setUpdateIntervalMillis(250).build()) {
                 bar.refresh();
-            } finally {
-                line.close();
             }
             out.print("error: next");
             String text = bytes.toString(StandardCharsets.UTF_8);

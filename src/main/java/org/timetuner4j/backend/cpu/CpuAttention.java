@@ -34,7 +34,7 @@ final class CpuAttention {
             v.intoArray(s, row + j);
             vmax = vmax.max(v);
         }
-        float max = whole > 0 ? vmax.reduceLanes(VectorOperators.MAX) : Float.NEGATIVE_INFINITY;  // exact in any order
+        float max = vmax.reduceLanes(VectorOperators.MAX);  // exact in any order; −∞ when p < L
         for (int j = row + whole; j < row + p; j++) {
             s[j] *= scale;
             max = Math.max(max, s[j]);
