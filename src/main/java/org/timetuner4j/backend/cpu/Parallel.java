@@ -1,7 +1,5 @@
 package org.timetuner4j.backend.cpu;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -11,14 +9,15 @@ import java.util.concurrent.locks.LockSupport;
  * are left. The caller starts at once, so a worker that wakes late only takes fewer pieces
  * instead of delaying the loop, and a short loop costs about what it would serially. Which
  * thread runs a piece never changes what the piece computes, so results do not depend on it.
- * A body that itself calls into this class runs that inner loop serially.
+ * A body that itself calls into this class runs that inner loop serially, and so does a loop
+ * called while another application thread's loop holds the workers.
  */
 public final class Parallel {
     /** Up to this long a caller whose pieces are done spins before parking for the rest. */
     private static final long SPIN_NANOS = 50_000;
-    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
+    static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
     private static volatile int threads = Runtime.getRuntime().availableProcessors();
-    private static volatile ExecutorService workers = newWorkers(threads);
+    private static volatile Crew workers = Crew.of(threads - 1);
 
     private Parallel() {}
 
@@ -29,26 +28,13 @@ public final class Parallel {
     public static synchronized void setThreads(int n) {
         if (n < 1 || n > MAX_THREADS) throw new IllegalArgumentException("--threads must be between 1 and " + MAX_THREADS + ", got " + n);
         if (n == threads) return;
-        ExecutorService old = workers;
-        workers = newWorkers(n);
+        Crew old = workers;
+        workers = Crew.of(n - 1);
         threads = n;
-        if (old != null) old.shutdown();
+        if (old != null) old.stop();
     }
 
     public static int threads() { return threads; }
-
-    private static ExecutorService newWorkers(int n) {
-        if (n <= 1) return null;
-        AtomicInteger count = new AtomicInteger();
-        return Executors.newFixedThreadPool(n - 1, r -> {
-            Thread t = new Thread(() -> {
-                INSIDE.set(true);
-                r.run();
-            }, "timetuner-cpu-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-    }
 
     public interface Body {
         void run(int index);
@@ -75,21 +61,18 @@ public final class Parallel {
      */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
-        ExecutorService pool = workers;
+        Crew crew = workers;
         int t = threads;
-        if (n <= grain || t == 1 || pool == null || INSIDE.get()) {
+        if (n <= grain || t == 1 || crew == null || INSIDE.get()) {
             body.run(0, n);
             return;
         }
         int pieces = Math.min(t * 4, (n + grain - 1) / grain);
         int step = (n + pieces - 1) / pieces;
         Loop loop = new Loop(n, step, (n + step - 1) / step, body);
-        for (int i = 0; i < Math.min(t - 1, loop.pieces - 1); i++) {
-            try {
-                pool.execute(loop::work);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                break;  // threads changed meanwhile: the caller does the rest
-            }
+        if (!crew.post(loop)) {  // another application thread's loop has the workers
+            body.run(0, n);
+            return;
         }
         INSIDE.set(true);
         try {
@@ -98,11 +81,12 @@ public final class Parallel {
             INSIDE.set(false);
         }
         loop.awaitPieces();
+        crew.retire(loop);
         loop.rethrow();
     }
 
     /** One parallel loop: pieces handed out in order to whichever thread asks next. */
-    private static final class Loop {
+    static final class Loop {
         final int n, step, pieces;
         final RangeBody body;
         final Thread caller = Thread.currentThread();
@@ -112,6 +96,8 @@ public final class Parallel {
         Loop(int n, int step, int pieces, RangeBody body) {
             this.n = n; this.step = step; this.pieces = pieces; this.body = body;
         }
+
+        boolean hasPieces() { return next.get() < pieces; }
 
         void work() {
             for (int p; (p = next.getAndIncrement()) < pieces; ) {

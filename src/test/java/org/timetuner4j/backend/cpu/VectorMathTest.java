@@ -65,6 +65,27 @@ class VectorMathTest {
         assertEquals(1f, exp(new float[L])[0]);
     }
 
+    /** The clamp is taken per vector only when a lane needs it: the other lanes of that vector stay exact. */
+    @Test void oneLaneOutOfRangeLeavesTheOthersExactAndNaNStaysNaN() {
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 500f, -500f, 88f, -87f};
+        for (float special : specials) {
+            float[] x = new float[2 * L];
+            for (int i = 0; i < x.length; i++) x[i] = -3f + 0.37f * i;
+            x[L / 2] = special;
+            float[] y = exp(x);
+            for (int i = 0; i < x.length; i++) {
+                if (i == L / 2) continue;
+                double want = Math.exp(x[i]);
+                assertEquals(want, y[i], 2 * Math.ulp((float) want), "lane " + i + " next to " + special);
+            }
+            float got = y[L / 2];
+            if (Float.isNaN(special)) assertTrue(Float.isNaN(got), "exp(NaN) = " + got);
+            else if (special > 88.4f) assertTrue(got > 1e38f && Float.isFinite(got), "exp(" + special + ") = " + got);
+            else if (special < -87.4f) assertTrue(got >= 0f && got < 1e-37f, "exp(" + special + ") = " + got);
+            else assertEquals(Math.exp(special), got, 2 * Math.ulp((float) Math.exp(special)), "exp(" + special + ")");
+        }
+    }
+
     /** The point of the class: the same bits before and after the JIT has compiled the loop. */
     @Test void resultsDoNotChangeOnceTheCodeIsCompiled() {
         Random r = new Random(3);
