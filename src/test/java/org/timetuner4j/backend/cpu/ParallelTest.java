@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ParallelTest {
     private final int defaultThreads = Parallel.threads();
@@ -67,6 +68,35 @@ class ParallelTest {
         } finally {
             callers.shutdownNow();
         }
+    }
+
+    /** Workers that have parked (idle past their polling time) are woken by the next loop and take pieces. */
+    @Test void parkedWorkersWakeForTheNextLoop() throws Exception {
+        Parallel.setThreads(2);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Thread.sleep(20);  // far past the polling time: the worker parks
+            java.util.Set<String> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Parallel.forEach(8, i -> {
+                ran.add(Thread.currentThread().getName());
+                long end = System.nanoTime() + 2_000_000;
+                while (System.nanoTime() < end) Thread.onSpinWait();
+            });
+            assertTrue(ran.stream().anyMatch(n -> n.startsWith("timetuner-cpu-")), "pieces ran on " + ran);
+        }
+    }
+
+    /** Changing the thread count ends the old workers. */
+    @Test void oldWorkersEndWhenTheThreadCountChanges() throws Exception {
+        Parallel.setThreads(4);
+        Parallel.forEach(100, i -> {});
+        Parallel.setThreads(2);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        long workers;
+        do {
+            Thread.sleep(10);
+            workers = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("timetuner-cpu-") && t.isAlive()).count();
+        } while (workers != 1 && System.nanoTime() < deadline);
+        assertEquals(1, workers);
     }
 
     @Test void sumIsTheSameForAnyThreadCount() {
