@@ -49,7 +49,7 @@ public final class OpProfile {
 
     /** Kernel classes a sample is charged to, innermost first on the stack. */
     private static final List<String> KERNELS = List.of("CpuWinograd", "CpuConvWeightGradient", "CpuConv2d",
-            "CpuGroupNorm", "CpuAttention", "CpuResample", "CpuElementwise", "CpuTimestepEmbedding",
+            "CpuGroupNorm", "CpuBlockedGroupNorm", "CpuAttention", "CpuResample", "CpuElementwise", "CpuTimestepEmbedding",
             "CpuCrossEntropy", "CpuBackend");
 
     /** -Dopprofile.work=tuner: profile TunerIterationBenchmark's iteration (ddim, parallel mode) instead of one forward. */

@@ -20,4 +20,8 @@ public final class Conv2d extends Module {
     public Tensor forward(Tensor x) {
         return Ops.conv2d(x, weight.value(), bias.value(), geometry);
     }
+
+    Tensor weight() { return weight.value(); }
+
+    Tensor bias() { return bias.value(); }
 }

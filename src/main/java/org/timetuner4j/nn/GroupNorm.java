@@ -27,6 +27,14 @@ public final class GroupNorm extends Module {
         return Ops.groupNorm(x, weight.value(), bias.value(), groups, eps);
     }
 
+    Tensor weight() { return weight.value(); }
+
+    Tensor bias() { return bias.value(); }
+
+    int groups() { return groups; }
+
+    float eps() { return eps; }
+
     /** silu(forward(x)), fused. */
     public Tensor forwardSilu(Tensor x) {
         return Ops.groupNormSilu(x, weight.value(), bias.value(), groups, eps);

@@ -1,6 +1,7 @@
 package org.timetuner4j.nn;
 
 import org.timetuner4j.autograd.Ops;
+import org.timetuner4j.autograd.Tape;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.Conv2dGeometry;
 import org.timetuner4j.tensor.Scope;
@@ -32,12 +33,18 @@ public final class ResnetBlock extends Module {
 
     public Tensor forward(Tensor x, Tensor temb) {
         try (Scope scope = Scope.open()) {
-            Tensor h = conv1.forward(norm1.forwardSilu(x));
+            Tensor h = norm1.forwardSilu(x);
             Tensor t = tembProj.forward(Ops.silu(temb));
-            h = Ops.add(h, Ops.reshape(t, org.timetuner4j.tensor.Shape.of(t.dim(0), t.dim(1), 1, 1)));
-            h = norm2.forwardSilu(h);
-            if (isTraining() && dropout > 0f) h = Ops.dropout(h, dropout, rng.seed(), rng.take(h.numel()));
-            h = conv2.forward(h);
+            if (!Tape.isRecording() && !(isTraining() && dropout > 0f)) {  // inference: one op, which a backend may fuse
+                h = backend().convShiftNormSiluConv(h, conv1.weight(), conv1.bias(), t, norm2.weight(), norm2.bias(),
+                        norm2.groups(), norm2.eps(), conv2.weight(), conv2.bias());
+            } else {
+                h = conv1.forward(h);
+                h = Ops.add(h, Ops.reshape(t, org.timetuner4j.tensor.Shape.of(t.dim(0), t.dim(1), 1, 1)));
+                h = norm2.forwardSilu(h);
+                if (isTraining() && dropout > 0f) h = Ops.dropout(h, dropout, rng.seed(), rng.take(h.numel()));
+                h = conv2.forward(h);
+            }
             Tensor skip = ninShortcut != null ? ninShortcut.forward(x) : x;
             return scope.keep(Ops.add(skip, h));
         }

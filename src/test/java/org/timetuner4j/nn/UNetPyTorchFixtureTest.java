@@ -58,4 +58,18 @@ class UNetPyTorchFixtureTest {
             assertTrue(weights >= 5, "fixture should hold gradients of several weights, has " + weights);
         }
     }
+
+    /** Without a tape the residual blocks run their inside as one backend op (fused on the CPU): the same eps. */
+    @ParameterizedTest
+    @ValueSource(strings = {"attn", "mono", "nopool"})
+    void inferenceOutputMatchesPyTorch(String name) throws Exception {
+        UNet unet = ModelFile.load(FIXTURES.resolve("unet-" + name + ".safetensors"), be, 0).unet();
+        unet.train(false);
+        Map<String, TensorData> ref = Safetensors.read(FIXTURES.resolve("unet-" + name + "-io.safetensors")).tensors();
+        try (Scope scope = Scope.open()) {
+            Tensor x = be.fromHost(ref.get("x").values(), Shape.of(ref.get("x").shape()));
+            Tensor t = be.fromHost(ref.get("t").values(), Shape.of(ref.get("t").shape()));
+            Check.maxRelative(name + " eps without a tape", unet.forward(x, t).toArray(), ref.get("eps").values(), 1e-4);
+        }
+    }
 }

@@ -214,6 +214,40 @@ public final class CpuBackend implements Backend {
         return wrap(out, Shape.of(d.n(), d.co(), d.ho(), d.wo()));
     }
 
+    /**
+     * Fused when both convolutions run by Winograd and the middle channels fill whole vectors:
+     * conv1 writes its output blocked by channel vectors with the shift added as a per-image
+     * bias, the group norm reads that and writes the padded blocked input conv2's transforms
+     * read, so neither the scatter into NCHW nor the copy out of it runs in between.
+     */
+    /** {@code -Dtimetuner.cpu.fuse=off} runs {@link #convShiftNormSiluConv} as the composition (for comparisons). */
+    static boolean fuse = !"off".equals(System.getProperty("timetuner.cpu.fuse"));
+
+    @Override public Tensor convShiftNormSiluConv(Tensor x, Tensor w1, Tensor b1, Tensor shift, Tensor gamma, Tensor beta,
+                                                 int groups, float eps, Tensor w2, Tensor b2) {
+        requireCpu(x, w1, b1, shift, gamma, beta, w2, b2);
+        Conv2dGeometry same = Conv2dGeometry.of(1, 1);
+        CpuConv2d.Dims d1 = convDims(x.shape(), w1.shape(), same);
+        int c = d1.co();
+        boolean fused = fuse && w2.shape().rank() == 4 && w2.shape().dim(1) == c && shift.shape().equals(Shape.of(d1.n(), c))
+                && c % CpuWinograd.lanes() == 0 && c % groups == 0 && CpuWinograd.applies(d1);
+        CpuConv2d.Dims d2 = fused ? convDims(Shape.of(d1.n(), c, d1.ho(), d1.wo()), w2.shape(), same) : null;
+        if (!fused || !CpuWinograd.applies(d2))
+            return Backend.super.convShiftNormSiluConv(x, w1, b1, shift, gamma, beta, groups, eps, w2, b2);
+        float[] bias1 = new float[d1.n() * c], s = data(shift), b = b1 == null ? null : data(b1);
+        for (int i = 0; i < bias1.length; i++) bias1[i] = (b == null ? 0f : b[i % c]) + s[i];
+        float[] h = pool.take(d1.n() * c * d1.p());
+        CpuWinograd.forward(CpuWinograd.tile(), data(x), false, data(w1), false, bias1, d1, h, true, pool);
+        CpuWinograd.PaddedInput layout = CpuWinograd.PaddedInput.of(d2);
+        float[] xb = pool.take(layout.size(d2.n()));
+        CpuBlockedGroupNorm.siluIntoPadded(h, data(gamma), data(beta), d1.n(), c, d1.ho(), d1.wo(), groups, eps, xb, layout);
+        pool.give(h);
+        float[] out = alloc(d2.n() * d2.co() * d2.p());
+        CpuWinograd.forward(CpuWinograd.tile(), xb, true, data(w2), false, b2 == null ? null : data(b2), d2, out, false, pool);
+        pool.give(xb);
+        return wrap(out, Shape.of(d2.n(), d2.co(), d2.ho(), d2.wo()));
+    }
+
     @Override public Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, Conv2dGeometry g, Shape inputShape) {
         requireCpu(gradOut, w);
         CpuConv2d.Dims d = convDims(inputShape, w.shape(), g);

@@ -60,6 +60,9 @@ final class CpuWinograd {
         return tiles + " for 3x3 stride-1 with >= " + MIN_CHANNELS + " channels, GEMM otherwise" + unknown;
     }
 
+    /** Channels per vector: the blocking of {@link PaddedInput} and of a blocked output. */
+    static int lanes() { return L; }
+
     static boolean applies(CpuConv2d.Dims d) {
         return ENABLED && d.kh() == 3 && d.kw() == 3 && d.g().stride() == 1
                 && d.ci() >= MIN_CHANNELS && d.co() >= MIN_CHANNELS;
@@ -77,28 +80,64 @@ final class CpuWinograd {
         forward(tile(), x, w, transposed, bias, d, out, pool);
     }
 
+    static void forward(WinogradTile tile, float[] x, float[] w, boolean transposed, float[] bias,
+                        CpuConv2d.Dims d, float[] out, ArrayPool pool) {
+        forward(tile, x, false, w, transposed, bias, d, out, false, pool);
+    }
+
+    /**
+     * The layout of a convolution's input as its transforms read it: blocked by L channels (one
+     * vector holds one pixel of L channels; lanes past the last channel unused), zero-padded to
+     * hp×wp, image n's block b at (n·blocks + b)·plane, pixel (y, x) of the unpadded input at
+     * ((y + padTop)·wp + x + padLeft)·L within it.
+     */
+    record PaddedInput(int blocks, int hp, int wp, int padTop, int padLeft) {
+        static PaddedInput of(WinogradTile tile, CpuConv2d.Dims d) {
+            int m = tile.outputSize();
+            return new PaddedInput(ceilDiv(d.ci(), L), m * ceilDiv(d.ho(), m) + 2, m * ceilDiv(d.wo(), m) + 2, d.g().padTop(), d.g().padLeft());
+        }
+
+        static PaddedInput of(CpuConv2d.Dims d) { return of(tile(), d); }
+
+        int plane() { return hp * wp * L; }
+
+        int size(int n) { return n * blocks * plane(); }
+    }
+
     /** Output channels per GEMM chunk: M of a task stays L2-sized however many channels the layer has. */
     private static final int PANELS_PER_CHUNK = Math.max(1, 64 / NR);
 
     /**
-     * The convolution on the input blocked by L channels (one vector holds one pixel of L
-     * channels), so that every transform runs on whole vectors whatever the image size. Tasks
-     * take groups of tiles (and, when there are too few of those, ranges of output channels):
-     * each transforms its tiles' inputs into V_ξ[tile][ci], multiplies them by U_ξ[ci][co] (rows
-     * of V read in place, U packed in panels of output channels), and transforms the results
-     * straight into the output.
+     * The convolution on the input blocked by L channels ({@link PaddedInput}), so that every
+     * transform runs on whole vectors whatever the image size. Tasks take groups of tiles (and,
+     * when there are too few of those, ranges of output channels): each transforms its tiles'
+     * inputs into V_ξ[tile][ci], multiplies them by U_ξ[ci][co] (rows of V read in place, U
+     * packed in panels of output channels), and transforms the results straight into the output.
+     * <ul>
+     * <li>{@code inputPadded}: x is already in the {@link PaddedInput} layout (a producer wrote it
+     *     so); otherwise it is NCHW and copied into that layout first.</li>
+     * <li>{@code outputBlocked}: out is written blocked, [n][co / L][ho][wo][L] (co a multiple
+     *     of L); otherwise NCHW.</li>
+     * <li>bias: null, one value per output channel, or one per image and channel ([n][co]).</li>
+     * </ul>
      */
-    static void forward(WinogradTile tile, float[] x, float[] w, boolean transposed, float[] bias,
-                        CpuConv2d.Dims d, float[] out, ArrayPool pool) {
+    static void forward(WinogradTile tile, float[] x, boolean inputPadded, float[] w, boolean transposed, float[] bias,
+                        CpuConv2d.Dims d, float[] out, boolean outputBlocked, ArrayPool pool) {
         int n = d.n(), ci = d.ci(), co = d.co(), m = tile.outputSize(), a2 = tile.inputSize() * tile.inputSize();
         int ho = d.ho(), wo = d.wo(), th = ceilDiv(ho, m), tw = ceilDiv(wo, m), perImage = th * tw, total = n * perImage;
-        int blocks = ceilDiv(ci, L), lda = blocks * L, panels = ceilDiv(co, NR);
+        PaddedInput layout = PaddedInput.of(tile, d);
+        int blocks = layout.blocks(), lda = blocks * L, panels = ceilDiv(co, NR);
+        if (outputBlocked && co % L != 0) throw new IllegalArgumentException("a blocked output needs a multiple of " + L + " channels, got " + co);
         float[] u = WinogradFilters.panels(tile, w, transposed, co, ci);
-        float[] b = new float[panels * NR];
-        if (bias != null) System.arraycopy(bias, 0, b, 0, co);
-        int hp = m * th + 2, wp = m * tw + 2, row = wp * L, plane = hp * row;
-        float[] xb = pool.take(n * blocks * plane);
-        Parallel.forEach(n * blocks, job -> blockInput(x, d, job / blocks, job % blocks * L, hp, wp, xb, job * plane));
+        boolean biasPerImage = bias != null && bias.length == n * co && n > 1;
+        int biasStride = biasPerImage ? panels * NR : 0;
+        float[] b = new float[biasPerImage ? n * biasStride : panels * NR];
+        if (bias != null)
+            for (int i = 0; i < (biasPerImage ? n : 1); i++) System.arraycopy(bias, i * co, b, i * biasStride, co);
+        int row = layout.wp() * L, plane = layout.plane();
+        float[] xb = inputPadded ? x : pool.take(layout.size(n));
+        if (!inputPadded)
+            Parallel.forEach(n * blocks, job -> blockInput(x, d, job / blocks, job % blocks * L, layout.hp(), layout.wp(), xb, job * plane));
         int threads = Parallel.threads();
         int rowsPerTile = Gemm.ROWS_OF_A, maxTiles = WinogradTile.roundUp(Math.max(rowsPerTile, OUTPUTS_PER_TASK / (m * m)), rowsPerTile);
         int tiles = Math.min(maxTiles, WinogradTile.roundUp(ceilDiv(total, 2 * threads), rowsPerTile));
@@ -124,13 +163,18 @@ final class CpuWinograd {
                     int i = (t0 + t) / perImage, r = (t0 + t) % perImage, oy = m * (r / tw), ox = m * (r % tw);
                     int rows = Math.min(m, ho - oy), cols = Math.min(m, wo - ox);
                     for (int ob = 0; ob < oc; ob += L) {
-                        tile.transformOutputChannels(s.m, t * chunkWidth + ob, mStride, b, o0 + ob, s.rows, s.tile);
-                        writeTile(s, m, Math.min(L, oc - ob), rows, cols, out, ((i * co + o0 + ob) * ho + oy) * wo + ox, ho * wo, wo);
+                        tile.transformOutputChannels(s.m, t * chunkWidth + ob, mStride, b, i * biasStride + o0 + ob, s.rows, s.tile);
+                        if (outputBlocked) {
+                            int first = (((i * (co / L) + (o0 + ob) / L) * ho + oy) * wo + ox) * L;
+                            for (int y = 0; y < rows; y++) System.arraycopy(s.tile, y * m * L, out, first + y * wo * L, cols * L);
+                        } else {
+                            writeTile(s, m, Math.min(L, oc - ob), rows, cols, out, ((i * co + o0 + ob) * ho + oy) * wo + ox, ho * wo, wo);
+                        }
                     }
                 }
             }
         });
-        pool.give(xb);
+        if (!inputPadded) pool.give(xb);
     }
 
     /**
