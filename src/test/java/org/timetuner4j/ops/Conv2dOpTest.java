@@ -144,6 +144,30 @@ class Conv2dOpTest {
         }
     }
 
+    /**
+     * The input gradient's array comes from the pool without zeroing where the gradient is a
+     * forward convolution (every value written) and zeroed where it is added into (strided, 1×1):
+     * a recycled array full of NaN of exactly its size must change neither.
+     */
+    @Test void inputGradientIgnoresWhatARecycledArrayHeld() {
+        Random r = new Random(14);
+        int n = 2, ci = 16, h = 17, w = 15, co = 16;  // 8160 values: large enough for the pool
+        for (Object[] c : new Object[][] {{3, S1P1}, {3, DOWN}, {1, S1P0}, {3, S1P0}}) {
+            int k = (Integer) c[0];
+            Conv2dGeometry g = (Conv2dGeometry) c[1];
+            int ho = g.outHeight(h, k), wo = g.outWidth(w, k);
+            Tensor wt = CPU.fromHost(Check.randomArray(r, co * ci * k * k, 1), Shape.of(co, ci, k, k));
+            Tensor gout = CPU.fromHost(Check.randomArray(r, n * co * ho * wo, 1), Shape.of(n, co, ho, wo));
+            Shape xs = Shape.of(n, ci, h, w);
+            float[] poison = new float[xs.numel()];
+            Arrays.fill(poison, Float.NaN);
+            CPU.fromHost(poison, xs).close();  // its array goes back to the pool, next in line for this size
+            Check.maxRelative("input gradient after a NaN-filled array was recycled, k " + k + ", " + g,
+                    CPU.conv2dBackwardInput(gout, wt, g, xs).toArray(),
+                    ConvolutionReference.inputGradient(gout.toArray(), wt.toArray(), n, ci, h, w, co, k, g), 1e-5);
+        }
+    }
+
     /** Relative to the largest output: F(4×4)'s larger transform coefficients amplify rounding more. */
     private static double winogradTolerance(int tile) { return tile == 2 ? 2e-6 : 1e-5; }
 

@@ -251,7 +251,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, Conv2dGeometry g, Shape inputShape) {
         requireCpu(gradOut, w);
         CpuConv2d.Dims d = convDims(inputShape, w.shape(), g);
-        float[] gx = zeroed(inputShape.numel());
+        float[] gx = CpuConv2d.backwardInputWritesAll(d) ? alloc(inputShape.numel()) : zeroed(inputShape.numel());
         CpuConv2d.backwardInput(data(gradOut), data(w), d, gx, pool);
         return wrap(gx, inputShape);
     }

@@ -219,10 +219,20 @@ final class CpuConv2d {
         return Math.max(1, (d.ci() + perImage - 1) / perImage);
     }
 
-    static void backwardInput(float[] gout, float[] w, Dims d, float[] gx, ArrayPool pool) {
+    /**
+     * Whether {@link #backwardInput} runs as a forward convolution (stride 1, not 1×1, padding
+     * under the kernel size), which writes every value of gx: then gx need not start zeroed.
+     * Otherwise it adds into gx.
+     */
+    static boolean backwardInputWritesAll(Dims d) {
         Conv2dGeometry g0 = d.g();
-        if (g0.stride() == 1 && !d.pointwise() && Math.max(g0.padTop(), g0.padBottom()) < d.kh()
-                && Math.max(g0.padLeft(), g0.padRight()) < d.kw()) {
+        return g0.stride() == 1 && !d.pointwise() && Math.max(g0.padTop(), g0.padBottom()) < d.kh()
+                && Math.max(g0.padLeft(), g0.padRight()) < d.kw();
+    }
+
+    /** gx = the input gradient; gx must hold zeros unless {@link #backwardInputWritesAll}. */
+    static void backwardInput(float[] gout, float[] w, Dims d, float[] gx, ArrayPool pool) {
+        if (backwardInputWritesAll(d)) {
             transposedForward(gout, w, d, gx, pool);
             return;
         }
