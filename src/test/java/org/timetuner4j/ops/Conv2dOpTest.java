@@ -70,7 +70,8 @@ class Conv2dOpTest {
     // ---- forward and gradients of the CPU backend against the defining sums ----
 
     static Stream<OpCase> forward() {
-        return cross(new int[][] {{2, 5, 9, 7, 6, 3}, {3, 4, 17, 17, 8, 3}, {1, 3, 6, 6, 2, 1}, {2, 40, 20, 20, 33, 3}}, S1P1, S1P0, DOWN, S2P1)
+        return cross(new int[][] {{2, 5, 9, 7, 6, 3}, {3, 4, 17, 17, 8, 3}, {1, 3, 6, 6, 2, 1}, {2, 40, 20, 20, 33, 3},
+                        {2, 1, 28, 28, 32, 3}, {2, 32, 28, 28, 1, 3}, {1, 3, 5, 37, 9, 5}}, S1P1, S1P0, DOWN, S2P1, ASYM)
                 .stream().map(c -> OpCase.of("conv " + c, () -> {
                     Random r = new Random(c.toString().hashCode());
                     float[] x = Check.randomArray(r, c.n * c.ci * c.h * c.w, 1), wt = Check.randomArray(r, c.co * c.ci * c.k * c.k, 1),
@@ -82,7 +83,8 @@ class Conv2dOpTest {
     }
 
     static Stream<OpCase> inputGradient() {
-        return cross(new int[][] {{2, 5, 9, 7, 6, 3}, {1, 3, 6, 6, 4, 1}, {2, 33, 10, 10, 20, 3}}, S1P1, ASYM, S2P1, DOWN, S1P0)
+        return cross(new int[][] {{2, 5, 9, 7, 6, 3}, {1, 3, 6, 6, 4, 1}, {2, 33, 10, 10, 20, 3}, {2, 32, 28, 28, 1, 3}},
+                S1P1, ASYM, S2P1, DOWN, S1P0)
                 .stream().map(c -> OpCase.of("conv grad input " + c, () -> {
                     Random r = new Random(c.toString().hashCode());
                     float[] gout = Check.randomArray(r, c.n * c.co * c.ho() * c.wo(), 1), wt = Check.randomArray(r, c.co * c.ci * c.k * c.k, 1);
