@@ -214,15 +214,15 @@ public final class CpuBackend implements Backend {
         return wrap(out, Shape.of(d.n(), d.co(), d.ho(), d.wo()));
     }
 
+    /** {@code -Dtimetuner.cpu.fuse=off} runs {@link #convShiftNormSiluConv} as the composition (for comparisons). */
+    static boolean fuse = !"off".equals(System.getProperty("timetuner.cpu.fuse"));
+
     /**
      * Fused when both convolutions run by Winograd and the middle channels fill whole vectors:
      * conv1 writes its output blocked by channel vectors with the shift added as a per-image
      * bias, the group norm reads that and writes the padded blocked input conv2's transforms
      * read, so neither the scatter into NCHW nor the copy out of it runs in between.
      */
-    /** {@code -Dtimetuner.cpu.fuse=off} runs {@link #convShiftNormSiluConv} as the composition (for comparisons). */
-    static boolean fuse = !"off".equals(System.getProperty("timetuner.cpu.fuse"));
-
     @Override public Tensor convShiftNormSiluConv(Tensor x, Tensor w1, Tensor b1, Tensor shift, Tensor gamma, Tensor beta,
                                                  int groups, float eps, Tensor w2, Tensor b2) {
         requireCpu(x, w1, b1, shift, gamma, beta, w2, b2);

@@ -48,15 +48,9 @@ final class CpuBlockedGroupNorm {
         Parallel.forEach(n * blocks, job -> {
             int at = job * plane, src = job * hw * L;
             FloatVector va = FloatVector.fromArray(S, a, job * L), vb = FloatVector.fromArray(S, b, job * L);
-            for (int py = 0; py < into.hp(); py++) {
-                int iy = py - into.padTop(), start = at + py * row;
-                if (iy < 0 || iy >= h) {
-                    java.util.Arrays.fill(xb, start, start + row, 0f);
-                    continue;
-                }
-                int first = start + into.padLeft() * L, end = first + w * L;
-                java.util.Arrays.fill(xb, start, first, 0f);
-                java.util.Arrays.fill(xb, end, start + row, 0f);
+            into.zeroBorder(xb, at, h, w);
+            for (int iy = 0; iy < h; iy++) {
+                int first = at + (iy + into.padTop()) * row + into.padLeft() * L, end = first + w * L;
                 for (int i = first, j = src + iy * w * L; i < end; i += L, j += L)
                     FloatVector.fromArray(S, x, j).mul(va).add(vb).intoArray(xb, i);
                 CpuElementwise.silu(xb, xb, first, end);

@@ -102,6 +102,20 @@ final class CpuWinograd {
         int plane() { return hp * wp * L; }
 
         int size(int n) { return n * blocks * plane(); }
+
+        /** Zeros the plane at xb[at…] outside its h×w input pixels: the padding, and the tiles' overhang. */
+        void zeroBorder(float[] xb, int at, int h, int w) {
+            int row = wp * L;
+            for (int py = 0; py < hp; py++) {
+                int iy = py - padTop, start = at + py * row;
+                if (iy < 0 || iy >= h) {
+                    java.util.Arrays.fill(xb, start, start + row, 0f);
+                } else {
+                    java.util.Arrays.fill(xb, start, start + padLeft * L, 0f);
+                    java.util.Arrays.fill(xb, start + (padLeft + w) * L, start + row, 0f);
+                }
+            }
+        }
     }
 
     /** Output channels per GEMM chunk: M of a task stays L2-sized however many channels the layer has. */
@@ -137,7 +151,7 @@ final class CpuWinograd {
         int row = layout.wp() * L, plane = layout.plane();
         float[] xb = inputPadded ? x : pool.take(layout.size(n));
         if (!inputPadded)
-            Parallel.forEach(n * blocks, job -> blockInput(x, d, job / blocks, job % blocks * L, layout.hp(), layout.wp(), xb, job * plane));
+            Parallel.forEach(n * blocks, job -> blockInput(x, d, job / blocks, job % blocks * L, layout, xb, job * plane));
         int threads = Parallel.threads();
         int rowsPerTile = Gemm.ROWS_OF_A, maxTiles = WinogradTile.roundUp(Math.max(rowsPerTile, OUTPUTS_PER_TASK / (m * m)), rowsPerTile);
         int tiles = Math.min(maxTiles, WinogradTile.roundUp(ceilDiv(total, 2 * threads), rowsPerTile));
@@ -208,21 +222,13 @@ final class CpuWinograd {
     }
 
     /**
-     * Channels [c0, c0 + L) of image n into xb from {@code at}, zero-padded to hp×wp, one vector
+     * Channels [c0, c0 + L) of image n into xb from {@code at}, in the {@link PaddedInput} layout, one vector
      * of L channels per pixel. Lanes past the last channel are left as they were: nothing reads them.
      */
-    private static void blockInput(float[] x, CpuConv2d.Dims d, int n, int c0, int hp, int wp, float[] xb, int at) {
-        int h = d.h(), w = d.w(), pt = d.g().padTop(), pl = d.g().padLeft(), row = wp * L, cc = Math.min(L, d.ci() - c0);
-        for (int py = 0; py < hp; py++) {
-            int iy = py - pt, start = at + py * row;
-            if (iy < 0 || iy >= h) {
-                java.util.Arrays.fill(xb, start, start + row, 0f);
-            } else {
-                java.util.Arrays.fill(xb, start, start + pl * L, 0f);
-                java.util.Arrays.fill(xb, start + (pl + w) * L, start + row, 0f);
-            }
-        }
-        int first = at + pt * row + pl * L;  // pixel (0, 0)
+    private static void blockInput(float[] x, CpuConv2d.Dims d, int n, int c0, PaddedInput layout, float[] xb, int at) {
+        int h = d.h(), w = d.w(), row = layout.wp() * L, cc = Math.min(L, d.ci() - c0);
+        layout.zeroBorder(xb, at, h, w);
+        int first = at + layout.padTop() * row + layout.padLeft() * L;  // pixel (0, 0)
         for (int iy = 0; iy < h; iy++)  // a row of the block at a time: the 16 channels' stores land in the same few cache lines
             for (int c = 0; c < cc; c++) {
                 int src = ((n * d.ci() + c0 + c) * h + iy) * w, dst = first + iy * row + c;
