@@ -227,19 +227,22 @@ class Conv2dOpTest {
     }
 
     /**
-     * The per-thread scratch (padded strips, V, M, transform rows) is reused across calls: NaN
-     * left there by a larger convolution of a NaN input must not reach a later one's result.
+     * The per-thread scratch (padded strips, V, M, transform rows, the filter transform's rows)
+     * is reused across calls: NaN left there by a larger convolution of a NaN input and NaN
+     * weights must not reach a later one's result. The later call gets a copy of the weights, so
+     * that its filters are transformed again, not taken from those kept for the first call.
      */
     @Test void winogradIgnoresWhatAPreviousCallLeftInTheScratch() {
         Random r = new Random(23);
-        Layer l = Layer.random(r, 2, 16, 15, 8), big = Layer.random(r, 2, 32, 30, 16);
+        Layer l = Layer.random(r, 2, 16, 15, 8), big = Layer.random(r, 2, 32, 30, 64);
         Arrays.fill(big.x, Float.NaN);
+        Arrays.fill(big.w, Float.NaN);
         Parallel.setThreads(1);  // one scratch, so the second call surely reuses what the first left
         for (int tile : CpuFastPaths.WINOGRAD_TILES) {
             float[] clean = new float[l.outputSize()], again = new float[clean.length];
             l.winograd(tile, l.w, clean);
             big.winograd(tile, big.w, new float[big.outputSize()]);
-            l.winograd(tile, l.w, again);
+            l.winograd(tile, l.w.clone(), again);
             assertArrayEquals(clean, again, "F(" + tile + ")");
             for (float v : again) assertTrue(Float.isFinite(v), "F(" + tile + ")");
         }

@@ -3,6 +3,8 @@ package org.timetuner4j.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * The transformed filters U_ξ = (G g Gᵀ)_ξ of a 3×3 convolution weight, packed as GEMM B
  * operands, kept with the weight ({@link KeptWeights}): for wide layers the transform (α²/9
@@ -17,8 +19,8 @@ final class WinogradFilters {
     /** How a weight is used: which tile, and whether as the input gradient's transposed kernel. */
     private record Use(WinogradTile tile, boolean transposed) {}
 
-    /** U before packing, reused (under {@link #pack}'s lock): fresh memory each time cost more than the transform. */
-    private static float[] transformed = new float[0];
+    /** A worker's rows of taps and of G g, kept: fresh ones per panel were three times the weights' size in garbage. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
 
     /**
      * U for a convolution with co output and ci input channels as GEMM B operands: for each ξ,
@@ -28,47 +30,40 @@ final class WinogradFilters {
      * (out, in) and rotated by 180°. Otherwise w is [co][ci][3][3].
      */
     static float[] panels(WinogradTile tile, float[] w, boolean transposed, int co, int ci) {
-        return KeptWeights.get(w, new Use(tile, transposed), () -> pack(tile, w, transposed, co, ci), u -> 4L * u.length);
-    }
-
-    /** U transformed, then repacked into panels. */
-    private static synchronized float[] pack(WinogradTile tile, float[] w, boolean transposed, int co, int ci) {
-        float[] u = transform(tile, w, transposed, co, ci);
-        int a2 = tile.inputSize() * tile.inputSize(), nr = Gemm.panelWidth(), panels = (co + nr - 1) / nr;
-        float[] packed = new float[a2 * panels * ci * nr];
-        Parallel.forEach(a2 * panels, job -> {
-            int xi = job / panels, p = job % panels, base = job * ci * nr;
-            for (int j = 0; j < nr && p * nr + j < co; j++) {
-                int src = (xi * co + p * nr + j) * ci;
-                for (int c = 0; c < ci; c++) packed[base + c * nr + j] = u[src + c];
-            }
-        });
-        return packed;
+        return KeptWeights.get(w, new Use(tile, transposed), () -> transform(tile, w, transposed, co, ci), u -> 4L * u.length);
     }
 
     /**
-     * U = G g Gᵀ for every (out, in) channel pair, as α² matrices U_ξ[co×ci] one after another.
-     * Per output channel the 3×3 filters are first turned into nine rows over the input
-     * channels, so both products with G run in whole vectors across input channels.
+     * U = G g Gᵀ written straight into its panels. A task takes one panel: its NR filters'
+     * taps are laid out as nine [ci][NR] rows, the layout of a panel's rows in one U_ξ, so both
+     * products with G run on whole vectors and the last one writes the panel in place.
+     * (Transforming per output channel and then repacking moved every value of U once more, one
+     * float at a time: as long again as the transform, on the first call's critical path.)
      */
     private static float[] transform(WinogradTile tile, float[] w, boolean transposed, int co, int ci) {
         float[][] gm = tile.filterMatrix();
-        int a = tile.inputSize(), stride = co * ci;
-        if (transformed.length < a * a * stride) transformed = new float[a * a * stride];
-        float[] u = transformed;
-        Parallel.forEach(co, o -> {
-            float[] taps = new float[9 * ci], gg = new float[3 * a * ci];
-            for (int c = 0; c < ci; c++)
-                for (int k = 0; k < 9; k++)
-                    taps[k * ci + c] = transposed ? w[(c * co + o) * 9 + 8 - k] : w[(o * ci + c) * 9 + k];
-            for (int i = 0; i < a; i++)  // G g: α×3 rows over c
+        int a = tile.inputSize(), nr = Gemm.panelWidth(), panels = (co + nr - 1) / nr, row = ci * nr;
+        float[] packed = new float[a * a * panels * row];
+        Parallel.forEach(panels, p -> {
+            float[][] held = SCRATCH.get();
+            if (held[0].length < (9 + 3 * a) * row) held[0] = new float[(9 + 3 * a) * row];
+            float[] taps = held[0];  // nine rows of taps, then G g's 3α rows from gg on
+            int gg = 9 * row, filters = Math.min(nr, co - p * nr);
+            if (filters < nr) Arrays.fill(taps, 0, 9 * row, 0f);  // the GEMM computes (and drops) the columns past co: zeros, not stale values
+            for (int j = 0; j < filters; j++) {
+                int o = p * nr + j;
+                for (int c = 0; c < ci; c++)
+                    for (int k = 0; k < 9; k++)
+                        taps[k * row + c * nr + j] = transposed ? w[(c * co + o) * 9 + 8 - k] : w[(o * ci + c) * 9 + k];
+            }
+            for (int i = 0; i < a; i++)  // G g: α×3 rows
                 for (int col = 0; col < 3; col++)
-                    combine(taps, col * ci, 3 * ci, gm[i], gg, (3 * i + col) * ci, ci);
-            for (int i = 0; i < a; i++)  // (G g) Gᵀ: α×α rows over c, straight into U_ξ's row o
+                    combine(taps, col * row, 3 * row, gm[i], taps, gg + (3 * i + col) * row, row);
+            for (int i = 0; i < a; i++)  // (G g) Gᵀ: α×α rows, each one panel of a U_ξ
                 for (int j = 0; j < a; j++)
-                    combine(gg, 3 * i * ci, ci, gm[j], u, (a * i + j) * stride + o * ci, ci);
+                    combine(taps, gg + 3 * i * row, row, gm[j], packed, ((a * i + j) * panels + p) * row, row);
         });
-        return u;
+        return packed;
     }
 
     /** dst[to + c] = g₀·src[from + c] + g₁·src[from + step + c] + g₂·src[from + 2·step + c] for c < n. */
