@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The bar's line ends once, before whatever a command prints next, however soon the bar closes. */
 class ProgressLineTest {
@@ -29,6 +30,16 @@ class ProgressLineTest {
             assertTrue(text.endsWith("\nerror: next"), "run " + run + ": " + text);
             assertEquals(1, text.chars().filter(c -> c == '\n').count(), "the line is ended once: " + text);
         }
+    }
+
+    @Test void withoutATerminalTheLineHasTheUsualWidth() {
+        assumeTrue(System.console() == null, "a terminal's own width is JLine's to find");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ProgressLine line = new ProgressLine(new PrintStream(bytes, true, StandardCharsets.UTF_8))) {
+            assertEquals(ProgressLine.WIDTH_WITHOUT_TERMINAL, line.getMaxRenderedLength());
+            line.accept("x".repeat(200));
+        }
+        assertEquals(ProgressLine.WIDTH_WITHOUT_TERMINAL, bytes.toString(StandardCharsets.UTF_8).strip().length());
     }
 
     @Test void nothingDrawnNothingEnded() {
