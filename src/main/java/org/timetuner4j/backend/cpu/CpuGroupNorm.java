@@ -27,18 +27,7 @@ final class CpuGroupNorm {
             float fr = (float) (1.0 / Math.sqrt(v + eps));
             mean[ng] = fm;
             rstd[ng] = fr;
-            int g = ng % groups;
-            for (int cc = 0; cc < cpg; cc++) {
-                int ch = g * cpg + cc;
-                float a = fr * gamma[ch];
-                float b = beta[ch] - a * fm;
-                int off = base + cc * hw;
-                FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
-                int i = 0;
-                for (int end = S.loopBound(hw); i < end; i += S.length())
-                    FloatVector.fromArray(S, x, off + i).mul(va).add(vb).intoArray(y, off + i);
-                for (; i < hw; i++) y[off + i] = x[off + i] * a + b;
-            }
+            normalizeGroup(x, gamma, beta, fm, fr, ng % groups * cpg, cpg, hw, base, y);
             // A group at a time: per channel, at 7×7 the SiLU's fixed costs doubled the op's time.
             if (silu) CpuElementwise.silu(y, y, base, base + m);
         });
@@ -52,18 +41,27 @@ final class CpuGroupNorm {
                          int n, int c, int hw, int groups, float[] gz) {
         int cpg = c / groups, m = cpg * hw;
         Parallel.forEach(n * groups, ng -> {
-            for (int cc = 0; cc < cpg; cc++) {
-                int ch = ng % groups * cpg + cc;
-                float a = rstd[ng] * gamma[ch];
-                float b = beta[ch] - a * mean[ng];
-                FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
-                int off = ng * m + cc * hw, i = 0;
-                for (int end = S.loopBound(hw); i < end; i += S.length())
-                    FloatVector.fromArray(S, x, off + i).mul(va).add(vb).intoArray(gz, off + i);
-                for (; i < hw; i++) gz[off + i] = x[off + i] * a + b;
-            }
+            normalizeGroup(x, gamma, beta, mean[ng], rstd[ng], ng % groups * cpg, cpg, hw, ng * m, gz);
             CpuElementwise.siluBackward(gz, gs, gz, ng * m, ng * m + m);
         });
+    }
+
+    /**
+     * y = x·a + b over one group's cpg channels of hw values from {@code base}, with a = rstd·γ
+     * and b = β − a·μ per channel (the group's first channel is {@code ch0}). The forward and
+     * {@link #siluGrad} both call it, so the gradient sees exactly the z the forward made.
+     */
+    private static void normalizeGroup(float[] x, float[] gamma, float[] beta, float mu, float rstd, int ch0, int cpg, int hw,
+                                       int base, float[] y) {
+        for (int cc = 0; cc < cpg; cc++) {
+            float a = rstd * gamma[ch0 + cc];
+            float b = beta[ch0 + cc] - a * mu;
+            FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
+            int off = base + cc * hw, i = 0;
+            for (int end = S.loopBound(hw); i < end; i += S.length())
+                FloatVector.fromArray(S, x, off + i).mul(va).add(vb).intoArray(y, off + i);
+            for (; i < hw; i++) y[off + i] = x[off + i] * a + b;
+        }
     }
 
     /**
