@@ -1,8 +1,6 @@
 package org.timetuner4j.cli;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.timetuner4j.UserError;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.data.ImageSet;
@@ -177,8 +175,7 @@ final class EvaluateCommand implements Callable<Integer> {
             floor = FrechetDistance.of(statistics(judge, images(realSet, n), n), heldoutStats);
         }
         try (ProgressLine line = new ProgressLine(System.err);  // closed after the bar: see ProgressLine
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("evaluate").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(line).setUpdateIntervalMillis(200).build()) {
+             ProgressBar bar = line.bar("evaluate", total, 200).build()) {
             for (List<Run> g : groups) {
                 bar.setExtraMessage("reference ODE from t=" + String.format(Locale.ROOT, "%.3f", start(g)));
                 ReferenceFlow.Solution ref = flow.solve(xT, trajectoryCount, batch, start(g), wanted(g), bar::step);

@@ -1,6 +1,8 @@
 package org.timetuner4j.cli;
 
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintStream;
 
@@ -23,6 +25,12 @@ final class ProgressLine extends ConsoleProgressBarConsumer {
 
     ProgressLine(PrintStream out) {
         super(out, System.console() == null ? WIDTH_WITHOUT_TERMINAL : -1);  // -1: the terminal's width
+    }
+
+    /** A bar on this line, as every command draws one: ASCII, named {@code task}, redrawn every {@code redrawMillis}. */
+    ProgressBarBuilder bar(String task, long max, int redrawMillis) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(this).setUpdateIntervalMillis(redrawMillis);
     }
 
     @Override public synchronized void accept(String frame) {

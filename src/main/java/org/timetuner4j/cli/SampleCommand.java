@@ -1,8 +1,6 @@
 package org.timetuner4j.cli;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.data.ImageGrid;
 import org.timetuner4j.diffusion.DiffusionModels;
@@ -162,9 +160,7 @@ final class SampleCommand implements Callable<Integer> {
         int batches = (n + b - 1) / b;
         float[] samples;
         try (ProgressLine line = new ProgressLine(System.err);  // closed after the bar: see ProgressLine
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("sampling").setInitialMax((long) batches * plan.intervals())
-                .setStyle(ProgressBarStyle.ASCII).setConsumer(line)
-                .setUpdateIntervalMillis(200).build()) {
+             ProgressBar bar = line.bar("sampling", (long) batches * plan.intervals(), 200).build()) {
             samples = sampler.sample(n, b, seed, xT, (bi, si) -> {
                 bar.step();
                 bar.setExtraMessage("batch " + (bi + 1) + "/" + batches);

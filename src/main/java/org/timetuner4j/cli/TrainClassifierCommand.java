@@ -1,8 +1,6 @@
 package org.timetuner4j.cli;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.metrics.DigitJudge;
@@ -77,9 +75,7 @@ final class TrainClassifierCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         double accuracy = Double.NaN;
         try (ProgressLine line = new ProgressLine(System.err);  // closed after the bar: see ProgressLine
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(trainer.totalSteps())
-                .setStyle(ProgressBarStyle.ASCII).setConsumer(line)
-                .setUpdateIntervalMillis(500).build()) {
+             ProgressBar bar = line.bar("training", trainer.totalSteps(), 500).build()) {
             double loss = 0;
             long correct = 0, seen = 0;
             while (trainer.step() < trainer.totalSteps()) {

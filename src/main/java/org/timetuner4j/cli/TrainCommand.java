@@ -1,8 +1,6 @@
 package org.timetuner4j.cli;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.data.ImageSet;
 import org.timetuner4j.io.UNetConfigJson;
@@ -116,9 +114,7 @@ final class TrainCommand implements Callable<Integer> {
                     out.getFileName(), DdimLayout.parameterCount(trainer.config()), images.size(), trainer.stepsPerEpoch(), trainer.step(), steps);
             TrainingRun run = new TrainingRun(trainer, out, previewEvery, checkpointMinutes * 60, prior);
             try (ProgressLine line = new ProgressLine(System.err);  // closed after the bar: see ProgressLine
-                 ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(steps)
-                    .setStyle(ProgressBarStyle.ASCII).setConsumer(line)
-                    .startsFrom(trainer.step(), java.time.Duration.ZERO).setUpdateIntervalMillis(500).build()) {
+                 ProgressBar bar = line.bar("training", steps, 500).startsFrom(trainer.step(), java.time.Duration.ZERO).build()) {
                 run.run(steps, new TrainingRun.Listener() {
                     @Override public void step(long step, long total, double loss, double imagesPerSecond) {
                         bar.stepTo(step);

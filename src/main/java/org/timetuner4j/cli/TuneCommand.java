@@ -1,8 +1,6 @@
 package org.timetuner4j.cli;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.data.DataSet;
 import org.timetuner4j.data.DataSets;
@@ -116,10 +114,8 @@ final class TuneCommand implements Callable<Integer> {
         }
         TunedSchedule result;
         try (ProgressLine line = new ProgressLine(System.err);  // closed after the bar: see ProgressLine
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("tuning").setInitialMax(progress.total())
-                .startsFrom(start, Duration.ZERO)   // the time estimate counts only this run's iterations
-                .setStyle(ProgressBarStyle.ASCII).setConsumer(line)
-                .setUpdateIntervalMillis(250).build()) {
+             ProgressBar bar = line.bar("tuning", progress.total(), 250)
+                .startsFrom(start, Duration.ZERO).build()) {   // the time estimate counts only this run's iterations
             bar.refresh();   // drawn now, not after the first iteration
             result = tuner.run(ckpt, resume, (i, n, it, its, loss, r) -> {
                 bar.stepTo(progress.done(i, it + 1));
