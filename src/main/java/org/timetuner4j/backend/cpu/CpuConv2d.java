@@ -101,23 +101,14 @@ final class CpuConv2d {
         else forwardDirect(x, w, bias, d, out, pool);
     }
 
-    /** Keys of the forms {@link KeptWeights} keeps of a weight: w [co][k] packed as the forward's A. */
-    private record PackedRows(int co, int k) {
-        static long bytes(Gemm.PackedA p) { return 4L * p.data().length; }
-    }
-
-    /** wᵀ packed as the input gradient's A, in blocks of cb input channels of kk taps each. */
-    private record PackedColumns(int ci, int co, int kk, int cb) {}
-
-    /** w transposed in (out, in) and rotated by 180°: the input gradient's kernel. */
-    private record Flipped(int co, int ci, int kh, int kw) {}
+    private static long bytes(Gemm.PackedA p) { return 4L * p.data().length; }
 
     /** The forward as one GEMM over (implicit) im2col columns, for every geometry. */
     static void forwardDirect(float[] x, float[] w, float[] bias, Dims d, float[] out, ArrayPool pool) {
         int p = d.p(), k = d.k(), co = d.co(), wo = d.wo();
         int rowsPerChunk = Math.max(1, Math.min(d.ho(), COLUMN_CHUNK / wo));
         int chunks = (d.ho() + rowsPerChunk - 1) / rowsPerChunk;
-        Gemm.PackedA packed = KeptWeights.get(w, new PackedRows(co, k), () -> Gemm.pack(false, co, k, w, 0, k), PackedRows::bytes);
+        Gemm.PackedA packed = KeptWeights.get(w, KeptWeights.key("packed rows", co, k), () -> Gemm.pack(false, co, k, w, 0, k), CpuConv2d::bytes);
         Padded padded = d.pointwise() ? null : Padded.of(x, d, pool);
         Parallel.forEach(d.n() * chunks, task -> {
             int n = task / chunks, oy0 = (task % chunks) * rowsPerChunk;
@@ -240,11 +231,11 @@ final class CpuConv2d {
         int cb = channelBlock(d);
         int blocks = (d.ci() + cb - 1) / cb;
         // wᵀ's rows for each channel block, packed once for all images and kept with w
-        Gemm.PackedA[] wt = KeptWeights.get(w, new PackedColumns(d.ci(), co, kk, cb), () -> {
+        Gemm.PackedA[] wt = KeptWeights.get(w, KeptWeights.key("packed columns", d.ci(), co, kk, cb), () -> {
             Gemm.PackedA[] packed = new Gemm.PackedA[blocks];
             Parallel.forEach(blocks, b -> packed[b] = Gemm.pack(true, Math.min(cb, d.ci() - b * cb) * kk, co, w, b * cb * kk, k));
             return packed;
-        }, packed -> java.util.Arrays.stream(packed).mapToLong(PackedRows::bytes).sum());
+        }, packed -> java.util.Arrays.stream(packed).mapToLong(CpuConv2d::bytes).sum());
         Parallel.forEach(d.n() * blocks, task -> {
             int n = task / blocks, b = task % blocks, c0 = b * cb, cc = Math.min(cb, d.ci() - c0);
             if (d.pointwise()) {
@@ -272,7 +263,7 @@ final class CpuConv2d {
             CpuWinograd.forward(gout, w, true, null, transposed, gx, pool);
             return;
         }
-        float[] flipped = KeptWeights.get(w, new Flipped(co, ci, kh, kw), () -> {
+        float[] flipped = KeptWeights.get(w, KeptWeights.key("flipped", co, ci, kh, kw), () -> {  // transposed in (out, in), rotated by 180°
             float[] f = new float[w.length];
             for (int o = 0; o < co; o++)
                 for (int c = 0; c < ci; c++)

@@ -16,9 +16,6 @@ final class WinogradFilters {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
-    /** How a weight is used: which tile, and whether as the input gradient's transposed kernel. */
-    private record Use(WinogradTile tile, boolean transposed) {}
-
     /** A worker's rows of taps and of G g, kept: fresh ones per panel were three times the weights' size in garbage. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
 
@@ -30,7 +27,7 @@ final class WinogradFilters {
      * (out, in) and rotated by 180°. Otherwise w is [co][ci][3][3].
      */
     static float[] panels(WinogradTile tile, float[] w, boolean transposed, int co, int ci) {
-        return KeptWeights.get(w, new Use(tile, transposed), () -> transform(tile, w, transposed, co, ci), u -> 4L * u.length);
+        return KeptWeights.get(w, KeptWeights.key("winograd", tile, transposed), () -> transform(tile, w, transposed, co, ci), u -> 4L * u.length);
     }
 
     /**
