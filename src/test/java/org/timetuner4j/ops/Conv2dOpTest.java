@@ -71,7 +71,9 @@ class Conv2dOpTest {
 
     static Stream<OpCase> forward() {
         return cross(new int[][] {{2, 5, 9, 7, 6, 3}, {3, 4, 17, 17, 8, 3}, {1, 3, 6, 6, 2, 1}, {2, 40, 20, 20, 33, 3},
-                        {2, 1, 28, 28, 32, 3}, {2, 32, 28, 28, 1, 3}, {1, 3, 5, 37, 9, 5}}, S1P1, S1P0, DOWN, S2P1, ASYM)
+                        {2, 1, 28, 28, 32, 3}, {2, 32, 28, 28, 1, 3}, {1, 3, 5, 37, 9, 5},
+                        // 1×1: runs of pixels over several tasks and panels, a ragged last panel; K in two blocks
+                        {2, 9, 28, 28, 13, 1}, {1, 300, 5, 7, 6, 1}}, S1P1, S1P0, DOWN, S2P1, ASYM)
                 .stream().map(c -> OpCase.of("conv " + c, () -> {
                     Random r = new Random(c.toString().hashCode());
                     float[] x = Check.randomArray(r, c.n * c.ci * c.h * c.w, 1), wt = Check.randomArray(r, c.co * c.ci * c.k * c.k, 1),

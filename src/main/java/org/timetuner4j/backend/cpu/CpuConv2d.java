@@ -109,7 +109,11 @@ final class CpuConv2d {
         int rowsPerChunk = Math.max(1, Math.min(d.ho(), COLUMN_CHUNK / wo));
         int chunks = (d.ho() + rowsPerChunk - 1) / rowsPerChunk;
         Gemm.PackedA packed = KeptWeights.get(w, KeptWeights.key("packed rows", co, k), () -> Gemm.pack(false, co, k, w, 0, k), CpuConv2d::bytes);
-        Padded padded = d.pointwise() ? null : Padded.of(x, d, pool);
+        if (d.pointwise()) {
+            forwardPointwise(x, packed, bias, d, out);
+            return;
+        }
+        Padded padded = Padded.of(x, d, pool);
         Parallel.forEach(d.n() * chunks, task -> {
             int n = task / chunks, oy0 = (task % chunks) * rowsPerChunk;
             int rows = Math.min(rowsPerChunk, d.ho() - oy0);
@@ -119,87 +123,88 @@ final class CpuConv2d {
                 float b = bias == null ? 0f : bias[o];
                 java.util.Arrays.fill(out, outBase + o * p + p0, outBase + o * p + p0 + pc, b);
             }
-            if (d.pointwise()) {
-                Gemm.gemm(packed, false, pc, x, n * k * p + p0, p, out, outBase + p0, p);
-            } else if (d.g().stride() == 1) {
-                padded.stride1(n, oy0, rows, packed, out, outBase);
-            } else {
-                Gemm.gemm(packed, padded.columns(n, oy0, rows), pc, out, outBase + p0, p);
-            }
+            padded.addRows(n, oy0, rows, packed, out, outBase);
         });
-        if (padded != null) pool.give(padded.xp());
+        pool.give(padded.xp());
     }
 
     /**
-     * The input with its zero padding written out, so that the implicit im2col is a branch-free
-     * gather: column (oy, ox) of row (c, ky, kx) is xp[c, oy·s + ky, ox·s + kx].
+     * A 1×1 convolution: per image, out[co×p] = w[co×ci] · x[ci×p] (+ bias). Tasks take runs of
+     * pixels a whole number of GEMM panels wide, not of whole image rows: a ragged panel goes
+     * through a scratch tile, and runs of nine 28-pixel rows left one in every task.
      */
-    private record Padded(float[] xp, Dims d, int hp, int wp, int[] rowBase) {
+    private static void forwardPointwise(float[] x, Gemm.PackedA packed, float[] bias, Dims d, float[] out) {
+        int p = d.p(), k = d.k(), co = d.co(), nr = Gemm.panelWidth();
+        int perRun = Math.min(p, ceilDiv(ceilDiv(p, ceilDiv(p, COLUMN_CHUNK)), nr) * nr), runs = ceilDiv(p, perRun);
+        Parallel.forEach(d.n() * runs, task -> {
+            int n = task / runs, p0 = task % runs * perRun, pc = Math.min(perRun, p - p0), outBase = n * co * p;
+            for (int o = 0; o < co; o++)
+                java.util.Arrays.fill(out, outBase + o * p + p0, outBase + o * p + p0 + pc, bias == null ? 0f : bias[o]);
+            Gemm.gemm(packed, false, pc, x, n * k * p + p0, p, out, outBase + p0, p);
+        });
+    }
+
+    /**
+     * The input with its zero padding written out and split into stride × stride phases, so that
+     * every row of the implicit im2col matrix is a run of memory the GEMM reads in place: phase
+     * (py, px) of channel c holds the padded pixels (i·s + py, j·s + px) as a hq × wq plane, and
+     * column (oy, ox) of row (c, ky, kx), padded pixel (oy·s + ky, ox·s + kx), is then
+     * xp[plane of c, phase (ky mod s, kx mod s)][oy + ky / s][ox + kx / s]. Over the phase width
+     * wq, output rows oy0… of one row are contiguous; columns with ox ≥ wo are computed and
+     * dropped. Stride 1 has one phase, the padded image itself. Before phases, a stride-2
+     * convolution gathered its columns one value at a time.
+     */
+    private record Padded(float[] xp, Dims d, int channelSize, int wq, int[] rowBase) {
         static Padded of(float[] x, Dims d, ArrayPool pool) {
             Conv2dGeometry g = d.g();
-            int h = d.h(), w = d.w(), pt = g.padTop(), pl = g.padLeft();
-            int hp = h + pt + g.padBottom(), wp = w + pl + g.padRight();
-            int planes = d.n() * d.ci();
-            // tail slack: the stride-1 path reads up to a panel past the last row it uses
-            float[] xp = pool.take(planes * hp * wp + wp + 2 * Gemm.panelWidth());  // recycled: every value is written
+            int s = g.stride(), h = d.h(), w = d.w(), pt = g.padTop(), pl = g.padLeft();
+            int hp = h + pt + g.padBottom(), wp = w + pl + g.padRight(), hq = ceilDiv(hp, s), wq = ceilDiv(wp, s);
+            int phase = hq * wq, channelSize = s * s * phase, planes = d.n() * d.ci();
+            // tail slack: the GEMM reads up to a panel past the last row it uses
+            float[] xp = pool.take(planes * channelSize + wq + 2 * Gemm.panelWidth());  // recycled: every value is written
             Parallel.forEach(planes, plane -> {
-                int src = plane * h * w, base = plane * hp * wp;
-                java.util.Arrays.fill(xp, base, base + pt * wp, 0f);
-                for (int y = 0; y < h; y++) {
-                    int row = base + (pt + y) * wp;
-                    java.util.Arrays.fill(xp, row, row + pl, 0f);
-                    System.arraycopy(x, src + y * w, xp, row + pl, w);
-                    java.util.Arrays.fill(xp, row + pl + w, row + wp, 0f);
+                int src = plane * h * w, base = plane * channelSize;
+                if (s == 1) {
+                    java.util.Arrays.fill(xp, base, base + pt * wp, 0f);
+                    for (int y = 0; y < h; y++) {
+                        int row = base + (pt + y) * wp;
+                        java.util.Arrays.fill(xp, row, row + pl, 0f);
+                        System.arraycopy(x, src + y * w, xp, row + pl, w);
+                        java.util.Arrays.fill(xp, row + pl + w, row + wp, 0f);
+                    }
+                    java.util.Arrays.fill(xp, base + (pt + h) * wp, base + hp * wp, 0f);
+                    return;
                 }
-                java.util.Arrays.fill(xp, base + (pt + h) * wp, base + hp * wp, 0f);
+                java.util.Arrays.fill(xp, base, base + channelSize, 0f);
+                for (int y = 0; y < h; y++) {
+                    int py = y + pt, row = base + py % s * s * phase + py / s * wq, from = src + y * w;
+                    for (int px0 = 0; px0 < s; px0++) {  // the input columns of phase column px0: every s-th, no division per value
+                        int x0 = Math.floorMod(px0 - pl, s), to = row + px0 * phase + (x0 + pl) / s;
+                        for (int xx = x0; xx < w; xx += s) xp[to++] = x[from + xx];
+                    }
+                }
             });
-            java.util.Arrays.fill(xp, planes * hp * wp, xp.length, 0f);
+            java.util.Arrays.fill(xp, planes * channelSize, xp.length, 0f);
             int kk = d.kh() * d.kw();
             int[] rowBase = new int[d.k()];
             for (int c = 0; c < d.ci(); c++)
                 for (int ky = 0; ky < d.kh(); ky++)
-                    for (int kx = 0; kx < d.kw(); kx++) rowBase[c * kk + ky * d.kw() + kx] = c * hp * wp + ky * wp + kx;
-            return new Padded(xp, d, hp, wp, rowBase);
+                    for (int kx = 0; kx < d.kw(); kx++)
+                        rowBase[c * kk + ky * d.kw() + kx] = c * channelSize + (ky % s * s + kx % s) * phase + ky / s * wq + kx / s;
+            return new Padded(xp, d, channelSize, wq, rowBase);
         }
 
-        /**
-         * Stride 1: over the padded width, row (c, ky, kx) of the column matrix is one contiguous
-         * run of xp, so the GEMM reads it in place (no im2col, no packing). Columns with
-         * ox ≥ wo are computed and dropped.
-         */
-        void stride1(int n, int oy0, int rows, Gemm.PackedA packed, float[] out, int outBase) {
-            int co = d.co(), wo = d.wo(), p = d.p(), cols = rows * wp;
+        /** out (image n at outBase, holding the bias) += the convolution's output rows [oy0, oy0+rows). */
+        void addRows(int n, int oy0, int rows, Gemm.PackedA packed, float[] out, int outBase) {
+            int co = d.co(), wo = d.wo(), p = d.p(), cols = rows * wq;
             float[] tmp = buffer(co * cols);
             java.util.Arrays.fill(tmp, 0, co * cols, 0f);
-            Gemm.gemmRows(packed, xp, n * d.ci() * hp * wp + oy0 * wp, rowBase, cols, tmp, 0, cols);
+            Gemm.gemmRows(packed, xp, n * d.ci() * channelSize + oy0 * wq, rowBase, cols, tmp, 0, cols);
             for (int o = 0; o < co; o++)
                 for (int r = 0; r < rows; r++) {
-                    int src = o * cols + r * wp, dst = outBase + o * p + (oy0 + r) * wo;
+                    int src = o * cols + r * wq, dst = outBase + o * p + (oy0 + r) * wo;
                     for (int ox = 0; ox < wo; ox++) out[dst + ox] += tmp[src + ox];
                 }
-        }
-
-        /** The column matrix of output rows [oy0, oy0+rows) of image n, as GEMM panels. */
-        Gemm.PanelSource columns(int n, int oy0, int rows) {
-            int wo = d.wo(), s = d.g().stride();
-            int[] colBase = new int[rows * wo];
-            for (int r = 0; r < rows; r++)
-                for (int ox = 0; ox < wo; ox++) colBase[r * wo + ox] = (oy0 + r) * s * wp + ox * s;
-            int imageBase = n * d.ci() * hp * wp;
-            int nrMax = Gemm.panelWidth();
-            return (pc, kc, j0, nr, dst) -> {
-                boolean contiguous = colBase[j0 + nr - 1] - colBase[j0] == nr - 1;
-                int idx = 0;
-                for (int kk = 0; kk < kc; kk++, idx += nrMax) {
-                    int base = imageBase + rowBase[pc + kk];
-                    if (contiguous) {
-                        System.arraycopy(xp, base + colBase[j0], dst, idx, nr);
-                    } else {
-                        for (int j = 0; j < nr; j++) dst[idx + j] = xp[base + colBase[j0 + j]];
-                    }
-                    for (int j = nr; j < nrMax; j++) dst[idx + j] = 0f;
-                }
-            };
         }
     }
 
@@ -308,15 +313,16 @@ final class CpuConv2d {
     private static Gemm.PanelSource columnsTransposed(float[] x, Dims d, int n, int c0) {
         int s = d.g().stride(), pt = d.g().padTop(), pl = d.g().padLeft();
         int w = d.w(), h = d.h(), wo = d.wo(), kh = d.kh(), kw = d.kw(), nrMax = Gemm.panelWidth();
-        return (pc, kc, j0, nr, dst) -> {
-            for (int j = 0; j < nrMax; j++) {
+        return (pc, kc, j0, nc, dst) -> {
+            for (int jj = 0; jj < (nc + nrMax - 1) / nrMax * nrMax; jj++) {
+                int j = jj % nrMax, nr = Math.min(nrMax, nc - jj / nrMax * nrMax), at = Gemm.panelRow(jj / nrMax, 0, kc);
                 if (j >= nr) {
-                    for (int q = 0, idx = j; q < kc; q++, idx += nrMax) dst[idx] = 0f;
+                    for (int q = 0, idx = at + j; q < kc; q++, idx += nrMax) dst[idx] = 0f;
                     continue;
                 }
-                int col = j0 + j, c = c0 + col / (kh * kw), r = col % (kh * kw), ky = r / kw, kx = r % kw;
+                int col = j0 + jj, c = c0 + col / (kh * kw), r = col % (kh * kw), ky = r / kw, kx = r % kw;
                 int plane = (n * d.ci() + c) * h * w;
-                int pos = pc, end = pc + kc, idx = j;
+                int pos = pc, end = pc + kc, idx = at + j;
                 while (pos < end) {
                     int oy = pos / wo, ox = pos - oy * wo;
                     int run = Math.min(wo - ox, end - pos);
