@@ -33,13 +33,14 @@ public final class ResnetBlock extends Module {
 
     public Tensor forward(Tensor x, Tensor temb) {
         try (Scope scope = Scope.open()) {
-            Tensor h = norm1.forwardSilu(x);
             Tensor t = tembProj.forward(Ops.silu(temb));
-            if (!Tape.isRecording() && !(isTraining() && dropout > 0f)) {  // inference: one op, which a backend may fuse
-                h = backend().convShiftNormSiluConv(h, conv1.weight(), conv1.bias(), t, norm2.weight(), norm2.bias(),
-                        norm2.groups(), norm2.eps(), conv2.weight(), conv2.bias());
+            Tensor h;
+            if (!Tape.isRecording() && !(isTraining() && dropout > 0f)
+                    && norm1.groups() == norm2.groups() && norm1.eps() == norm2.eps()) {  // inference: one op, which a backend may fuse
+                h = backend().resnetBlockInterior(x, norm1.weight(), norm1.bias(), conv1.weight(), conv1.bias(), t,
+                        norm2.weight(), norm2.bias(), norm2.groups(), norm2.eps(), conv2.weight(), conv2.bias());
             } else {
-                h = conv1.forward(h);
+                h = conv1.forward(norm1.forwardSilu(x));
                 h = Ops.add(h, Ops.reshape(t, org.timetuner4j.tensor.Shape.of(t.dim(0), t.dim(1), 1, 1)));
                 h = norm2.forwardSilu(h);
                 if (isTraining() && dropout > 0f) h = Ops.dropout(h, dropout, rng.seed(), rng.take(h.numel()));

@@ -4,6 +4,7 @@ import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.Conv2dGeometry;
 import org.timetuner4j.backend.CrossEntropyArgs;
 import org.timetuner4j.backend.MemoryStats;
+import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
 
@@ -214,33 +215,46 @@ public final class CpuBackend implements Backend {
         return wrap(out, Shape.of(d.n(), d.co(), d.ho(), d.wo()));
     }
 
-    /** {@code -Dtimetuner.cpu.fuse=off} runs {@link #convShiftNormSiluConv} as the composition (for comparisons). */
+    /** {@code -Dtimetuner.cpu.fuse=off} runs {@link #resnetBlockInterior} as the composition (for comparisons). */
     static boolean fuse = !"off".equals(System.getProperty("timetuner.cpu.fuse"));
 
     /**
      * Fused when both convolutions run by Winograd and the middle channels fill whole vectors:
      * conv1 writes its output blocked by channel vectors with the shift added as a per-image
-     * bias, the group norm reads that and writes the padded blocked input conv2's transforms
-     * read, so neither the scatter into NCHW nor the copy out of it runs in between.
+     * bias, the second group norm reads that and writes the padded blocked input conv2's
+     * transforms read, so neither the scatter into NCHW nor the copy out of it runs in between.
+     * When x's channels also fill whole vectors (and its groups fit in them), the first group
+     * norm writes conv1's padded blocked input the same way, straight from NCHW x.
      */
-    @Override public Tensor convShiftNormSiluConv(Tensor x, Tensor w1, Tensor b1, Tensor shift, Tensor gamma, Tensor beta,
-                                                 int groups, float eps, Tensor w2, Tensor b2) {
-        requireCpu(x, w1, b1, shift, gamma, beta, w2, b2);
+    @Override public Tensor resnetBlockInterior(Tensor x, Tensor gamma1, Tensor beta1, Tensor w1, Tensor b1, Tensor shift,
+                                                Tensor gamma2, Tensor beta2, int groups, float eps, Tensor w2, Tensor b2) {
+        requireCpu(x, gamma1, beta1, w1, b1, shift, gamma2, beta2, w2, b2);
         Conv2dGeometry same = Conv2dGeometry.of(1, 1);
         CpuConv2d.Dims d1 = convDims(x.shape(), w1.shape(), same);
-        int c = d1.co();
+        int c = d1.co(), ci = d1.ci(), lanes = CpuWinograd.lanes();
         boolean fused = fuse && w2.shape().rank() == 4 && w2.shape().dim(1) == c && shift.shape().equals(Shape.of(d1.n(), c))
-                && c % CpuWinograd.lanes() == 0 && c % groups == 0 && CpuWinograd.applies(d1);
+                && c % lanes == 0 && c % groups == 0 && ci % groups == 0 && CpuWinograd.applies(d1);
         CpuConv2d.Dims d2 = fused ? convDims(Shape.of(d1.n(), c, d1.ho(), d1.wo()), w2.shape(), same) : null;
         if (!fused || !CpuWinograd.applies(d2))
-            return Backend.super.convShiftNormSiluConv(x, w1, b1, shift, gamma, beta, groups, eps, w2, b2);
+            return Backend.super.resnetBlockInterior(x, gamma1, beta1, w1, b1, shift, gamma2, beta2, groups, eps, w2, b2);
         float[] bias1 = new float[d1.n() * c], s = data(shift), b = b1 == null ? null : data(b1);
         for (int i = 0; i < bias1.length; i++) bias1[i] = (b == null ? 0f : b[i % c]) + s[i];
         float[] h = pool.take(d1.n() * c * d1.p());
-        CpuWinograd.forward(CpuWinograd.tile(), data(x), false, data(w1), false, bias1, d1, h, true, pool);
+        if (ci % lanes == 0 && lanes % (ci / groups) == 0) {
+            CpuWinograd.PaddedInput layout1 = CpuWinograd.PaddedInput.of(d1);
+            float[] xb1 = pool.take(layout1.size(d1.n()));
+            CpuBlockedGroupNorm.siluIntoPaddedFromNchw(data(x), data(gamma1), data(beta1), d1.n(), ci, d1.h(), d1.w(), groups, eps, xb1, layout1);
+            CpuWinograd.forward(CpuWinograd.tile(), xb1, true, data(w1), false, bias1, d1, h, true, pool);
+            pool.give(xb1);
+        } else {
+            try (Scope scope = Scope.open()) {
+                Tensor n1 = groupNormSiluForward(x, gamma1, beta1, groups, eps)[0];
+                CpuWinograd.forward(CpuWinograd.tile(), data(n1), false, data(w1), false, bias1, d1, h, true, pool);
+            }
+        }
         CpuWinograd.PaddedInput layout = CpuWinograd.PaddedInput.of(d2);
         float[] xb = pool.take(layout.size(d2.n()));
-        CpuBlockedGroupNorm.siluIntoPadded(h, data(gamma), data(beta), d1.n(), c, d1.ho(), d1.wo(), groups, eps, xb, layout);
+        CpuBlockedGroupNorm.siluIntoPadded(h, data(gamma2), data(beta2), d1.n(), c, d1.ho(), d1.wo(), groups, eps, xb, layout);
         pool.give(h);
         float[] out = alloc(d2.n() * d2.co() * d2.p());
         CpuWinograd.forward(CpuWinograd.tile(), xb, true, data(w2), false, b2 == null ? null : data(b2), d2, out, false, pool);

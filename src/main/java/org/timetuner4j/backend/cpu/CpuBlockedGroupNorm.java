@@ -58,6 +58,45 @@ final class CpuBlockedGroupNorm {
         });
     }
 
+    /** A worker's L normalised channels ({@link #siluIntoPaddedFromNchw}). */
+    private static final ThreadLocal<float[][]> CHANNELS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * silu(group norm(x)) for x in NCHW, into the zero-padded blocked layout of the convolution
+     * that reads it, as {@link CpuGroupNorm#forward} computes it (the same statistics and
+     * normalisation; the SiLU runs over other spans, so a value may differ in its last bit): a task takes one image's block of L channels, normalises
+     * them into a per-thread buffer and copies them into the layout from there. Before, the
+     * group norm wrote an NCHW tensor and the convolution copied it into the layout. The groups
+     * must not straddle blocks (L a multiple of c / groups), and c must be a multiple of L.
+     */
+    static void siluIntoPaddedFromNchw(float[] x, float[] gamma, float[] beta, int n, int c, int h, int w, int groups, float eps,
+                                       float[] xb, CpuWinograd.PaddedInput into) {
+        int cpg = c / groups, hw = h * w, blocks = c / L;
+        if (c % L != 0 || c % groups != 0 || L % cpg != 0 || into.blocks() != blocks)
+            throw new IllegalArgumentException(c + " channels, " + groups + " groups, " + into.blocks() + " blocks of " + L);
+        int row = into.wp() * L, plane = into.plane();
+        Parallel.forEach(n * blocks, job -> {
+            float[][] held = CHANNELS.get();
+            if (held[0].length < L * hw) held[0] = new float[L * hw];
+            float[] buf = held[0];
+            int c0 = job % blocks * L, imageBase = job / blocks * c * hw;
+            for (int g0 = c0; g0 < c0 + L; g0 += cpg) {
+                int base = imageBase + g0 * hw;
+                double[] moments = CpuGroupNorm.moments(x, base, cpg * hw);
+                float mu = (float) moments[0], rstd = (float) (1.0 / Math.sqrt(moments[1] + eps));
+                CpuGroupNorm.normalizeGroup(x, gamma, beta, mu, rstd, g0, cpg, hw, base, buf, (g0 - c0) * hw);
+            }
+            CpuElementwise.silu(buf, buf, 0, L * hw);
+            int at = job * plane, first = at + into.padTop() * row + into.padLeft() * L;
+            into.zeroBorder(xb, at, h, w);
+            for (int iy = 0; iy < h; iy++)  // a row at a time: the L channels' stores land in the same few cache lines
+                for (int cc = 0; cc < L; cc++) {
+                    int src = cc * hw + iy * w, dst = first + iy * row + cc;
+                    for (int ix = 0; ix < w; ix++) xb[dst + ix * L] = buf[src + ix];
+                }
+        });
+    }
+
     /**
      * Mean and sum of squared deviations of each of the L channels of one block of hw pixels at
      * x[at…] (one vector per pixel) into mean/m2[slot…slot+L).

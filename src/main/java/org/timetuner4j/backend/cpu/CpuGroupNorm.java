@@ -27,7 +27,7 @@ final class CpuGroupNorm {
             float fr = (float) (1.0 / Math.sqrt(v + eps));
             mean[ng] = fm;
             rstd[ng] = fr;
-            normalizeGroup(x, gamma, beta, fm, fr, ng % groups * cpg, cpg, hw, base, y);
+            normalizeGroup(x, gamma, beta, fm, fr, ng % groups * cpg, cpg, hw, base, y, base);
             // A group at a time: per channel, at 7×7 the SiLU's fixed costs doubled the op's time.
             if (silu) CpuElementwise.silu(y, y, base, base + m);
         });
@@ -41,26 +41,27 @@ final class CpuGroupNorm {
                          int n, int c, int hw, int groups, float[] gz) {
         int cpg = c / groups, m = cpg * hw;
         Parallel.forEach(n * groups, ng -> {
-            normalizeGroup(x, gamma, beta, mean[ng], rstd[ng], ng % groups * cpg, cpg, hw, ng * m, gz);
+            normalizeGroup(x, gamma, beta, mean[ng], rstd[ng], ng % groups * cpg, cpg, hw, ng * m, gz, ng * m);
             CpuElementwise.siluBackward(gz, gs, gz, ng * m, ng * m + m);
         });
     }
 
     /**
-     * y = x·a + b over one group's cpg channels of hw values from {@code base}, with a = rstd·γ
-     * and b = β − a·μ per channel (the group's first channel is {@code ch0}). The forward and
-     * {@link #siluGrad} both call it, so the gradient sees exactly the z the forward made.
+     * y = x·a + b over one group's cpg channels of hw values from x[base…] into y[yBase…], with
+     * a = rstd·γ and b = β − a·μ per channel (the group's first channel is {@code ch0}). The
+     * forward, {@link #siluGrad} and {@link CpuBlockedGroupNorm#siluIntoPaddedFromNchw} all call
+     * it, so each sees exactly the values the forward makes.
      */
-    private static void normalizeGroup(float[] x, float[] gamma, float[] beta, float mu, float rstd, int ch0, int cpg, int hw,
-                                       int base, float[] y) {
+    static void normalizeGroup(float[] x, float[] gamma, float[] beta, float mu, float rstd, int ch0, int cpg, int hw,
+                               int base, float[] y, int yBase) {
         for (int cc = 0; cc < cpg; cc++) {
             float a = rstd * gamma[ch0 + cc];
             float b = beta[ch0 + cc] - a * mu;
             FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
-            int off = base + cc * hw, i = 0;
+            int off = base + cc * hw, to = yBase + cc * hw, i = 0;
             for (int end = S.loopBound(hw); i < end; i += S.length())
-                FloatVector.fromArray(S, x, off + i).mul(va).add(vb).intoArray(y, off + i);
-            for (; i < hw; i++) y[off + i] = x[off + i] * a + b;
+                FloatVector.fromArray(S, x, off + i).mul(va).add(vb).intoArray(y, to + i);
+            for (; i < hw; i++) y[to + i] = x[off + i] * a + b;
         }
     }
 

@@ -85,4 +85,20 @@ class BlockedLayoutTest {
         CpuBlockedGroupNorm.siluIntoPadded(toBlocked(x, n, c, h * w), gamma, beta, n, c, h, w, groups, 1e-6f, xb, into);
         Check.maxRelative("blocked group norm + silu vs NCHW", xb, toPadded(y, n, c, h, w, into), 2e-6);
     }
+
+    @ParameterizedTest(name = "n {0}, {1} channels in {2} groups, {3}x{4}, offset {5}")
+    @CsvSource({"2, 32, 32, 28, 28, 0", "3, 64, 32, 7, 7, 0", "1, 64, 8, 13, 9, 50", "2, 128, 32, 14, 14, -20"})
+    void groupNormSiluFromNchwIntoPaddedMatchesNchw(int n, int c, int groups, int h, int w, float offset) {
+        Random r = new Random(5);
+        float[] x = Check.randomArray(r, n * c * h * w, 2), gamma = Check.randomArray(r, c, 1), beta = Check.randomArray(r, c, 1);
+        for (int i = 0; i < x.length; i++) x[i] += offset;
+        float[] y = new float[x.length], mean = new float[n * groups], rstd = new float[n * groups];
+        CpuGroupNorm.forward(x, gamma, beta, n, c, h * w, groups, 1e-6f, true, y, mean, rstd);
+
+        CpuWinograd.PaddedInput into = CpuWinograd.PaddedInput.of(same(n, c, h, w, c));
+        float[] xb = new float[into.size(n)];
+        java.util.Arrays.fill(xb, Float.NaN);  // every element, borders included, must be written
+        CpuBlockedGroupNorm.siluIntoPaddedFromNchw(x, gamma, beta, n, c, h, w, groups, 1e-6f, xb, into);
+        Check.maxRelative("group norm + silu from NCHW into the padded layout vs NCHW", xb, toPadded(y, n, c, h, w, into), 1e-6);
+    }
 }
