@@ -70,9 +70,10 @@ class BlockedLayoutTest {
         assertArrayEquals(nchw, fromPadded, "input given padded = input copied from NCHW");
     }
 
-    @ParameterizedTest(name = "n {0}, {1} channels in {2} groups, {3}x{4}, offset {5}")
-    @CsvSource({"2, 32, 32, 28, 28, 0", "3, 96, 32, 7, 7, 0", "1, 64, 8, 13, 9, 50", "2, 48, 16, 33, 33, -20"})
-    void groupNormSiluFromBlockedIntoPaddedMatchesNchw(int n, int c, int groups, int h, int w, float offset) {
+    @ParameterizedTest(name = "from {6}: n {0}, {1} channels in {2} groups, {3}x{4}, offset {5}")
+    @CsvSource({"2, 32, 32, 28, 28, 0, blocked", "3, 96, 32, 7, 7, 0, blocked", "1, 64, 8, 13, 9, 50, blocked", "2, 48, 16, 33, 33, -20, blocked",
+            "2, 32, 32, 28, 28, 0, NCHW", "3, 64, 32, 7, 7, 0, NCHW", "1, 64, 8, 13, 9, 50, NCHW", "2, 128, 32, 14, 14, -20, NCHW"})
+    void groupNormSiluIntoPaddedMatchesNchw(int n, int c, int groups, int h, int w, float offset, String from) {
         Random r = new Random(3);
         float[] x = Check.randomArray(r, n * c * h * w, 2), gamma = Check.randomArray(r, c, 1), beta = Check.randomArray(r, c, 1);
         for (int i = 0; i < x.length; i++) x[i] += offset;
@@ -82,23 +83,8 @@ class BlockedLayoutTest {
         CpuWinograd.PaddedInput into = CpuWinograd.PaddedInput.of(same(n, c, h, w, c));
         float[] xb = new float[into.size(n)];
         java.util.Arrays.fill(xb, Float.NaN);  // every element, borders included, must be written
-        CpuBlockedGroupNorm.siluIntoPadded(toBlocked(x, n, c, h * w), gamma, beta, n, c, h, w, groups, 1e-6f, xb, into);
-        Check.maxRelative("blocked group norm + silu vs NCHW", xb, toPadded(y, n, c, h, w, into), 2e-6);
-    }
-
-    @ParameterizedTest(name = "n {0}, {1} channels in {2} groups, {3}x{4}, offset {5}")
-    @CsvSource({"2, 32, 32, 28, 28, 0", "3, 64, 32, 7, 7, 0", "1, 64, 8, 13, 9, 50", "2, 128, 32, 14, 14, -20"})
-    void groupNormSiluFromNchwIntoPaddedMatchesNchw(int n, int c, int groups, int h, int w, float offset) {
-        Random r = new Random(5);
-        float[] x = Check.randomArray(r, n * c * h * w, 2), gamma = Check.randomArray(r, c, 1), beta = Check.randomArray(r, c, 1);
-        for (int i = 0; i < x.length; i++) x[i] += offset;
-        float[] y = new float[x.length], mean = new float[n * groups], rstd = new float[n * groups];
-        CpuGroupNorm.forward(x, gamma, beta, n, c, h * w, groups, 1e-6f, true, y, mean, rstd);
-
-        CpuWinograd.PaddedInput into = CpuWinograd.PaddedInput.of(same(n, c, h, w, c));
-        float[] xb = new float[into.size(n)];
-        java.util.Arrays.fill(xb, Float.NaN);  // every element, borders included, must be written
-        CpuBlockedGroupNorm.siluIntoPaddedFromNchw(x, gamma, beta, n, c, h, w, groups, 1e-6f, xb, into);
-        Check.maxRelative("group norm + silu from NCHW into the padded layout vs NCHW", xb, toPadded(y, n, c, h, w, into), 1e-6);
+        if (from.equals("NCHW")) CpuBlockedGroupNorm.siluIntoPaddedFromNchw(x, gamma, beta, n, c, h, w, groups, 1e-6f, xb, into);
+        else CpuBlockedGroupNorm.siluIntoPadded(toBlocked(x, n, c, h * w), gamma, beta, n, c, h, w, groups, 1e-6f, xb, into);
+        Check.maxRelative("group norm + silu from " + from + " into the padded layout vs NCHW", xb, toPadded(y, n, c, h, w, into), 2e-6);
     }
 }
