@@ -98,6 +98,7 @@ final class CpuConv2d {
     /** {@code pool} lends the padded copy of the input (large, and needed once per call). */
     static void forward(float[] x, float[] w, float[] bias, Dims d, float[] out, ArrayPool pool) {
         if (CpuWinograd.applies(d)) CpuWinograd.forward(x, w, false, bias, d, out, pool);
+        else if (CpuFewChannelConv.applies(d)) CpuFewChannelConv.forward(x, w, bias, d, out, pool);
         else forwardDirect(x, w, bias, d, out, pool);
     }
 
@@ -154,7 +155,7 @@ final class CpuConv2d {
      * dropped. Stride 1 has one phase, the padded image itself. Before phases, a stride-2
      * convolution gathered its columns one value at a time.
      */
-    private record Padded(float[] xp, Dims d, int channelSize, int wq, int[] rowBase) {
+    record Padded(float[] xp, Dims d, int channelSize, int wq, int[] rowBase) {
         static Padded of(float[] x, Dims d, ArrayPool pool) {
             Conv2dGeometry g = d.g();
             int s = g.stride(), h = d.h(), w = d.w(), pt = g.padTop(), pl = g.padLeft();
