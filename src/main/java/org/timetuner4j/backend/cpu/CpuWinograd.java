@@ -57,7 +57,8 @@ final class CpuWinograd {
         String tiles = ONLY_2X2 ? "Winograd F(2x2,3x3) (-Dtimetuner.cpu.winograd=2x2)" : "Winograd F(4x4,3x3)";
         String unknown = java.util.Set.of("auto", "2x2", "off").contains(MODE) ? ""
                 : " (-Dtimetuner.cpu.winograd=" + MODE + " is not auto, 2x2 or off: using auto)";
-        return tiles + " for 3x3 stride-1 with >= " + MIN_CHANNELS + " channels, GEMM otherwise" + unknown;
+        return tiles + " for 3x3 stride-1 with >= " + MIN_CHANNELS + " channels, direct for stride-1 from <= "
+                + CpuFewChannelConv.MAX_IN_CHANNELS + " channels or to 1, GEMM otherwise" + unknown;
     }
 
     /** Channels per vector: the blocking of {@link PaddedInput} and of a blocked output. */
