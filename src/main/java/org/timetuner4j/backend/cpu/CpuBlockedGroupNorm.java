@@ -37,7 +37,7 @@ final class CpuBlockedGroupNorm {
                 sq += m2[k] + delta * delta * count * hw / total;
                 count = total;
             }
-            float fm = (float) mu, fr = (float) (1.0 / Math.sqrt(sq / count + eps));
+            float fm = (float) mu, fr = CpuGroupNorm.rstd(sq / count, eps);
             for (int k = ng * cpg; k < (ng + 1) * cpg; k++) {
                 int ch = k % c;
                 a[k] = fr * gamma[ch];
@@ -64,10 +64,11 @@ final class CpuBlockedGroupNorm {
     /**
      * silu(group norm(x)) for x in NCHW, into the zero-padded blocked layout of the convolution
      * that reads it, as {@link CpuGroupNorm#forward} computes it (the same statistics and
-     * normalisation; the SiLU runs over other spans, so a value may differ in its last bit): a task takes one image's block of L channels, normalises
-     * them into a per-thread buffer and copies them into the layout from there. Before, the
-     * group norm wrote an NCHW tensor and the convolution copied it into the layout. The groups
-     * must not straddle blocks (L a multiple of c / groups), and c must be a multiple of L.
+     * normalisation; the SiLU runs over other spans, so a value may differ in its last bit): a
+     * task takes one image's block of L channels, normalises them into a per-thread buffer and
+     * copies them into the layout from there. Before, the group norm wrote an NCHW tensor and the
+     * convolution copied it into the layout. The groups must not straddle blocks (L a multiple of
+     * c / groups), and c must be a multiple of L.
      */
     static void siluIntoPaddedFromNchw(float[] x, float[] gamma, float[] beta, int n, int c, int h, int w, int groups, float eps,
                                        float[] xb, CpuWinograd.PaddedInput into) {
@@ -83,7 +84,7 @@ final class CpuBlockedGroupNorm {
             for (int g0 = c0; g0 < c0 + L; g0 += cpg) {
                 int base = imageBase + g0 * hw;
                 double[] moments = CpuGroupNorm.moments(x, base, cpg * hw);
-                float mu = (float) moments[0], rstd = (float) (1.0 / Math.sqrt(moments[1] + eps));
+                float mu = (float) moments[0], rstd = CpuGroupNorm.rstd(moments[1], eps);
                 CpuGroupNorm.normalizeGroup(x, gamma, beta, mu, rstd, g0, cpg, hw, base, buf, (g0 - c0) * hw);
             }
             CpuElementwise.silu(buf, buf, 0, L * hw);

@@ -22,9 +22,7 @@ final class CpuGroupNorm {
         Parallel.forEach(n * groups, ng -> {
             int base = ng * m;
             double[] moments = moments(x, base, m);
-            double mu = moments[0], v = moments[1];
-            float fm = (float) mu;
-            float fr = (float) (1.0 / Math.sqrt(v + eps));
+            float fm = (float) moments[0], fr = rstd(moments[1], eps);
             mean[ng] = fm;
             rstd[ng] = fr;
             normalizeGroup(x, gamma, beta, fm, fr, ng % groups * cpg, cpg, hw, base, y, base);
@@ -63,6 +61,11 @@ final class CpuGroupNorm {
                 FloatVector.fromArray(S, x, off + i).mul(va).add(vb).intoArray(y, to + i);
             for (; i < hw; i++) y[to + i] = x[off + i] * a + b;
         }
+    }
+
+    /** 1 / √(variance + eps), rounded to float once: every group norm's scale comes from here. */
+    static float rstd(double variance, float eps) {
+        return (float) (1.0 / Math.sqrt(variance + eps));
     }
 
     /**

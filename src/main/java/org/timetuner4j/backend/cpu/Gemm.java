@@ -428,15 +428,13 @@ public final class Gemm {
         }
     }
 
-    /** Packs op(B)[pc:pc+kc, j0:j0+nr] (nr ≤ NR) into one NR-wide panel (zero padded), k-major, at dst[dstOff…]. */
+    /**
+     * Packs op(B)[pc:pc+kc, j0:j0+nr] (nr ≤ NR) into one NR-wide panel (zero padded), k-major, at
+     * dst[dstOff…]: a transposed panel, or a ragged last one ({@link #matrix} packs whole untransposed
+     * panels row by row itself).
+     */
     private static void packB(boolean trans, float[] b, int bOff, int ldb, int pc, int kc, int j0, int nr, float[] dst, int dstOff) {
         for (int kk = 0, idx = dstOff; kk < kc; kk++, idx += NR) {
-            if (!trans && nr == NR) {
-                int src = bOff + (pc + kk) * ldb + j0;
-                FloatVector.fromArray(S, b, src).intoArray(dst, idx);
-                FloatVector.fromArray(S, b, src + L).intoArray(dst, idx + L);
-                continue;
-            }
             if (!trans) {
                 System.arraycopy(b, bOff + (pc + kk) * ldb + j0, dst, idx, nr);
             } else {
