@@ -94,22 +94,23 @@ public interface Backend {
     Tensor[] groupNormSiluBackward(Tensor gradOut, Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor rstd, int groups);
 
     /**
-     * The inside of a residual block at inference:
-     * conv2(silu(groupNorm2(conv1(silu(groupNorm1(x))) + shift))), both convolutions 3×3 with
-     * padding 1, both norms with {@code groups} and {@code eps}, shift [N, C] added to every pixel
-     * of channel c of image n (the time embedding). By default the composition of the ops above;
-     * a backend may run it without the intermediate tensors' usual layout. No gradient flows
-     * through it.
+     * A residual block at inference, its shortcut given:
+     * skip + conv2(silu(groupNorm2(conv1(silu(groupNorm1(x))) + shift))), both convolutions 3×3
+     * with padding 1, both norms with {@code groups} and {@code eps}, shift [N, C] added to every
+     * pixel of channel c of image n (the time embedding), skip (x or its 1×1 projection; null for
+     * none) shaped like the output. By default the composition of the ops above; a backend may
+     * run it without the intermediate tensors' usual layout. No gradient flows through it.
      */
     default Tensor resnetBlockInterior(Tensor x, Tensor gamma1, Tensor beta1, Tensor w1, Tensor b1, Tensor shift,
-                                       Tensor gamma2, Tensor beta2, int groups, float eps, Tensor w2, Tensor b2) {
+                                       Tensor gamma2, Tensor beta2, int groups, float eps, Tensor w2, Tensor b2, Tensor skip) {
         Conv2dGeometry same = Conv2dGeometry.of(1, 1);
         try (Scope scope = Scope.open()) {
             Tensor h = groupNormSiluForward(x, gamma1, beta1, groups, eps)[0];
             h = conv2dForward(h, w1, b1, same);
             h = add(h, reshape(shift, Shape.of(shift.dim(0), shift.dim(1), 1, 1)));
             h = groupNormSiluForward(h, gamma2, beta2, groups, eps)[0];
-            return scope.keep(conv2dForward(h, w2, b2, same));
+            h = conv2dForward(h, w2, b2, same);
+            return scope.keep(skip == null ? h : add(skip, h));
         }
     }
 
@@ -121,6 +122,17 @@ public interface Backend {
     Tensor upsampleNearest2x(Tensor x);
 
     Tensor upsampleNearest2xBackward(Tensor gradOut);
+
+    /**
+     * conv(upsampleNearest2x(x), w, b) with a 3×3 kernel and padding 1 (a UNet's upsampling
+     * step) at inference. By default the composition; a backend may skip the upsampled tensor.
+     * No gradient flows through it.
+     */
+    default Tensor upsampleConv(Tensor x, Tensor w, Tensor b) {
+        try (Scope scope = Scope.open()) {
+            return scope.keep(conv2dForward(upsampleNearest2x(x), w, b, Conv2dGeometry.of(1, 1)));
+        }
+    }
 
     Tensor avgPool2x2(Tensor x);
 

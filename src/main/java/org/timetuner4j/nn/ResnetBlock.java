@@ -34,19 +34,17 @@ public final class ResnetBlock extends Module {
     public Tensor forward(Tensor x, Tensor temb) {
         try (Scope scope = Scope.open()) {
             Tensor t = tembProj.forward(Ops.silu(temb));
-            Tensor h;
+            Tensor skip = ninShortcut != null ? ninShortcut.forward(x) : x;
             if (!Tape.isRecording() && !(isTraining() && dropout > 0f)
                     && norm1.groups() == norm2.groups() && norm1.eps() == norm2.eps()) {  // inference: one op, which a backend may fuse
-                h = backend().resnetBlockInterior(x, norm1.weight(), norm1.bias(), conv1.weight(), conv1.bias(), t,
-                        norm2.weight(), norm2.bias(), norm2.groups(), norm2.eps(), conv2.weight(), conv2.bias());
-            } else {
-                h = conv1.forward(norm1.forwardSilu(x));
-                h = Ops.add(h, Ops.reshape(t, org.timetuner4j.tensor.Shape.of(t.dim(0), t.dim(1), 1, 1)));
-                h = norm2.forwardSilu(h);
-                if (isTraining() && dropout > 0f) h = Ops.dropout(h, dropout, rng.seed(), rng.take(h.numel()));
-                h = conv2.forward(h);
+                return scope.keep(backend().resnetBlockInterior(x, norm1.weight(), norm1.bias(), conv1.weight(), conv1.bias(), t,
+                        norm2.weight(), norm2.bias(), norm2.groups(), norm2.eps(), conv2.weight(), conv2.bias(), skip));
             }
-            Tensor skip = ninShortcut != null ? ninShortcut.forward(x) : x;
+            Tensor h = conv1.forward(norm1.forwardSilu(x));
+            h = Ops.add(h, Ops.reshape(t, org.timetuner4j.tensor.Shape.of(t.dim(0), t.dim(1), 1, 1)));
+            h = norm2.forwardSilu(h);
+            if (isTraining() && dropout > 0f) h = Ops.dropout(h, dropout, rng.seed(), rng.take(h.numel()));
+            h = conv2.forward(h);
             return scope.keep(Ops.add(skip, h));
         }
     }

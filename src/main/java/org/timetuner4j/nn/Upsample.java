@@ -1,6 +1,7 @@
 package org.timetuner4j.nn;
 
 import org.timetuner4j.autograd.Ops;
+import org.timetuner4j.autograd.Tape;
 import org.timetuner4j.backend.Backend;
 import org.timetuner4j.backend.Conv2dGeometry;
 import org.timetuner4j.tensor.Scope;
@@ -16,6 +17,7 @@ public final class Upsample extends Module {
     }
 
     public Tensor forward(Tensor x) {
+        if (conv != null && !Tape.isRecording()) return backend().upsampleConv(x, conv.weight(), conv.bias());  // inference: one op
         try (Scope scope = Scope.open()) {
             Tensor h = Ops.upsampleNearest2x(x);
             return scope.keep(conv != null ? conv.forward(h) : h);

@@ -227,16 +227,17 @@ public final class CpuBackend implements Backend {
      * norm writes conv1's padded blocked input the same way, straight from NCHW x.
      */
     @Override public Tensor resnetBlockInterior(Tensor x, Tensor gamma1, Tensor beta1, Tensor w1, Tensor b1, Tensor shift,
-                                                Tensor gamma2, Tensor beta2, int groups, float eps, Tensor w2, Tensor b2) {
-        requireCpu(x, gamma1, beta1, w1, b1, shift, gamma2, beta2, w2, b2);
+                                                Tensor gamma2, Tensor beta2, int groups, float eps, Tensor w2, Tensor b2, Tensor skip) {
+        requireCpu(x, gamma1, beta1, w1, b1, shift, gamma2, beta2, w2, b2, skip);
         Conv2dGeometry same = Conv2dGeometry.of(1, 1);
         CpuConv2d.Dims d1 = convDims(x.shape(), w1.shape(), same);
         int c = d1.co(), ci = d1.ci(), lanes = CpuWinograd.lanes();
         boolean fused = fuse && w2.shape().rank() == 4 && w2.shape().dim(1) == c && shift.shape().equals(Shape.of(d1.n(), c))
                 && c % lanes == 0 && c % groups == 0 && ci % groups == 0 && CpuWinograd.applies(d1);
         CpuConv2d.Dims d2 = fused ? convDims(Shape.of(d1.n(), c, d1.ho(), d1.wo()), w2.shape(), same) : null;
-        if (!fused || !CpuWinograd.applies(d2))
-            return Backend.super.resnetBlockInterior(x, gamma1, beta1, w1, b1, shift, gamma2, beta2, groups, eps, w2, b2);
+        Shape outShape = fused ? Shape.of(d2.n(), d2.co(), d2.ho(), d2.wo()) : null;
+        if (!fused || !CpuWinograd.applies(d2) || (skip != null && !skip.shape().equals(outShape)))
+            return Backend.super.resnetBlockInterior(x, gamma1, beta1, w1, b1, shift, gamma2, beta2, groups, eps, w2, b2, skip);
         float[] bias1 = new float[d1.n() * c], s = data(shift), b = b1 == null ? null : data(b1);
         for (int i = 0; i < bias1.length; i++) bias1[i] = (b == null ? 0f : b[i % c]) + s[i];
         float[] h = pool.take(d1.n() * c * d1.p());
@@ -244,12 +245,12 @@ public final class CpuBackend implements Backend {
             CpuWinograd.PaddedInput layout1 = CpuWinograd.PaddedInput.of(d1);
             float[] xb1 = pool.take(layout1.size(d1.n()));
             CpuBlockedGroupNorm.siluIntoPaddedFromNchw(data(x), data(gamma1), data(beta1), d1.n(), ci, d1.h(), d1.w(), groups, eps, xb1, layout1);
-            CpuWinograd.forward(CpuWinograd.tile(), xb1, true, data(w1), false, bias1, d1, h, true, pool);
+            CpuWinograd.forward(CpuWinograd.tile(), xb1, true, data(w1), false, bias1, d1, h, null, true, pool);
             pool.give(xb1);
         } else {
             try (Scope scope = Scope.open()) {
                 Tensor n1 = groupNormSiluForward(x, gamma1, beta1, groups, eps)[0];
-                CpuWinograd.forward(CpuWinograd.tile(), data(n1), false, data(w1), false, bias1, d1, h, true, pool);
+                CpuWinograd.forward(CpuWinograd.tile(), data(n1), false, data(w1), false, bias1, d1, h, null, true, pool);
             }
         }
         CpuWinograd.PaddedInput layout = CpuWinograd.PaddedInput.of(d2);
@@ -257,9 +258,10 @@ public final class CpuBackend implements Backend {
         CpuBlockedGroupNorm.siluIntoPadded(h, data(gamma2), data(beta2), d1.n(), c, d1.ho(), d1.wo(), groups, eps, xb, layout);
         pool.give(h);
         float[] out = alloc(d2.n() * d2.co() * d2.p());
-        CpuWinograd.forward(CpuWinograd.tile(), xb, true, data(w2), false, b2 == null ? null : data(b2), d2, out, false, pool);
+        CpuWinograd.forward(CpuWinograd.tile(), xb, true, data(w2), false, b2 == null ? null : data(b2), d2, out,
+                skip == null ? null : data(skip), false, pool);
         pool.give(xb);
-        return wrap(out, Shape.of(d2.n(), d2.co(), d2.ho(), d2.wo()));
+        return wrap(out, outShape);
     }
 
     @Override public Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, Conv2dGeometry g, Shape inputShape) {
@@ -355,6 +357,19 @@ public final class CpuBackend implements Backend {
         float[] out = alloc(s.numel() * 4);
         CpuResample.upsampleNearest2x(data(x), s.dim(0) * s.dim(1), s.dim(2), s.dim(3), out);
         return wrap(out, Shape.of(s.dim(0), s.dim(1), 2 * s.dim(2), 2 * s.dim(3)));
+    }
+
+    /** The convolution's blocked input written from x, each pixel four times, when it runs by Winograd; composed otherwise. */
+    @Override public Tensor upsampleConv(Tensor x, Tensor w, Tensor b) {
+        requireCpu(x, w, b);
+        Shape s = x.shape();
+        if (s.rank() != 4 || w.shape().rank() != 4 || w.shape().dim(2) != 3 || w.shape().dim(3) != 3)
+            return Backend.super.upsampleConv(x, w, b);
+        CpuConv2d.Dims d = convDims(Shape.of(s.dim(0), s.dim(1), 2 * s.dim(2), 2 * s.dim(3)), w.shape(), Conv2dGeometry.of(1, 1));
+        if (!fuse || !CpuWinograd.applies(d)) return Backend.super.upsampleConv(x, w, b);
+        float[] out = alloc(d.n() * d.co() * d.p());
+        CpuWinograd.forwardUpsampled(data(x), data(w), b == null ? null : data(b), d, out, pool);
+        return wrap(out, Shape.of(d.n(), d.co(), d.ho(), d.wo()));
     }
 
     @Override public Tensor upsampleNearest2xBackward(Tensor gradOut) {

@@ -83,7 +83,7 @@ final class CpuWinograd {
 
     static void forward(WinogradTile tile, float[] x, float[] w, boolean transposed, float[] bias,
                         CpuConv2d.Dims d, float[] out, ArrayPool pool) {
-        forward(tile, x, false, w, transposed, bias, d, out, false, pool);
+        forward(tile, x, false, w, transposed, bias, d, out, null, false, pool);
     }
 
     /**
@@ -134,15 +134,18 @@ final class CpuWinograd {
      * <li>{@code outputBlocked}: out is written blocked, [n][co / L][ho][wo][L] (co a multiple
      *     of L); otherwise NCHW.</li>
      * <li>bias: null, one value per output channel, or one per image and channel ([n][co]).</li>
+     * <li>{@code residual}: null, or an NCHW tensor shaped like the output that is added to it
+     *     (a residual block's shortcut); not with {@code outputBlocked}.</li>
      * </ul>
      */
     static void forward(WinogradTile tile, float[] x, boolean inputPadded, float[] w, boolean transposed, float[] bias,
-                        CpuConv2d.Dims d, float[] out, boolean outputBlocked, ArrayPool pool) {
+                        CpuConv2d.Dims d, float[] out, float[] residual, boolean outputBlocked, ArrayPool pool) {
         int n = d.n(), ci = d.ci(), co = d.co(), m = tile.outputSize(), a2 = tile.inputSize() * tile.inputSize();
         int ho = d.ho(), wo = d.wo(), th = ceilDiv(ho, m), tw = ceilDiv(wo, m), perImage = th * tw, total = n * perImage;
         PaddedInput layout = PaddedInput.of(tile, d);
         int blocks = layout.blocks(), lda = blocks * L, panels = ceilDiv(co, NR);
         if (outputBlocked && co % L != 0) throw new IllegalArgumentException("a blocked output needs a multiple of " + L + " channels, got " + co);
+        if (outputBlocked && residual != null) throw new IllegalArgumentException("a residual is added to an NCHW output only");
         float[] u = WinogradFilters.panels(tile, w, transposed, co, ci);
         boolean biasPerImage = bias != null && bias.length == n * co && n > 1;
         int biasStride = biasPerImage ? panels * NR : 0;
@@ -183,7 +186,7 @@ final class CpuWinograd {
                             int first = (((i * (co / L) + (o0 + ob) / L) * ho + oy) * wo + ox) * L;
                             for (int y = 0; y < rows; y++) System.arraycopy(s.tile, y * m * L, out, first + y * wo * L, cols * L);
                         } else {
-                            writeTile(s, m, Math.min(L, oc - ob), rows, cols, out, ((i * co + o0 + ob) * ho + oy) * wo + ox, ho * wo, wo);
+                            writeTile(s, m, Math.min(L, oc - ob), rows, cols, out, residual, ((i * co + o0 + ob) * ho + oy) * wo + ox, ho * wo, wo);
                         }
                     }
                 }
@@ -195,20 +198,30 @@ final class CpuWinograd {
     /**
      * The m×m tile of {@code lanes} channels in {@code s.tile} (a vector of channels per pixel)
      * into the NCHW output: its first {@code rows} rows and {@code cols} columns, channel k's
-     * pixel (y, x) at out[first + k·plane + y·wo + x].
+     * pixel (y, x) at out[first + k·plane + y·wo + x], plus residual's value there when it is not null.
      */
-    private static void writeTile(Scratch s, int m, int lanes, int rows, int cols, float[] out, int first, int plane, int wo) {
+    private static void writeTile(Scratch s, int m, int lanes, int rows, int cols, float[] out, float[] residual, int first, int plane, int wo) {
         // Columns written out (m ≤ 4): C2's code for a loop of one to four iterations cost 3.5×
         // the copy itself, and at 14×14 and 7×7 half the tiles or more are cut at the edge.
         float[] t = s.tile;
         if (m == 4 && rows == 4 && cols == 4) {  // most tiles: no switch per row
-            for (int k = 0; k < lanes; k++)
-                for (int y = 0, o = first + k * plane, q = k; y < 4; y++, o += wo, q += 4 * L) {
-                    out[o] = t[q];
-                    out[o + 1] = t[q + L];
-                    out[o + 2] = t[q + 2 * L];
-                    out[o + 3] = t[q + 3 * L];
-                }
+            if (residual == null) {
+                for (int k = 0; k < lanes; k++)
+                    for (int y = 0, o = first + k * plane, q = k; y < 4; y++, o += wo, q += 4 * L) {
+                        out[o] = t[q];
+                        out[o + 1] = t[q + L];
+                        out[o + 2] = t[q + 2 * L];
+                        out[o + 3] = t[q + 3 * L];
+                    }
+            } else {
+                for (int k = 0; k < lanes; k++)
+                    for (int y = 0, o = first + k * plane, q = k; y < 4; y++, o += wo, q += 4 * L) {
+                        out[o] = residual[o] + t[q];
+                        out[o + 1] = residual[o + 1] + t[q + L];
+                        out[o + 2] = residual[o + 2] + t[q + 2 * L];
+                        out[o + 3] = residual[o + 3] + t[q + 3 * L];
+                    }
+            }
             return;
         }
         for (int k = 0; k < lanes; k++)
@@ -220,6 +233,44 @@ final class CpuWinograd {
                     default: out[o] = t[q];
                 }
             }
+        if (residual != null)  // the tiles cut at the edge: few
+            for (int k = 0; k < lanes; k++)
+                for (int y = 0, o = first + k * plane; y < rows; y++, o += wo)
+                    for (int x = 0; x < cols; x++) out[o + x] = residual[o + x] + out[o + x];
+    }
+
+    /**
+     * The convolution d (3×3, stride 1) of x upsampled ×2 by nearest neighbour: x is
+     * [d.n()][d.ci()][d.h() / 2][d.w() / 2], and its blocked, padded copy is written from x
+     * directly, so the upsampled tensor never exists.
+     */
+    static void forwardUpsampled(float[] x, float[] w, float[] bias, CpuConv2d.Dims d, float[] out, ArrayPool pool) {
+        WinogradTile tile = tile();
+        PaddedInput layout = PaddedInput.of(tile, d);
+        int blocks = layout.blocks(), plane = layout.plane();
+        float[] xb = pool.take(layout.size(d.n()));
+        Parallel.forEach(d.n() * blocks, job -> blockInputUpsampled(x, d, job / blocks, job % blocks * L, layout, xb, job * plane));
+        forward(tile, xb, true, w, false, bias, d, out, null, false, pool);
+        pool.give(xb);
+    }
+
+    /** As {@link #blockInput}, from x at half d's height and width: each of its pixels fills a 2×2 block. */
+    private static void blockInputUpsampled(float[] x, CpuConv2d.Dims d, int n, int c0, PaddedInput layout, float[] xb, int at) {
+        int h = d.h(), w = d.w(), sh = h / 2, sw = w / 2, row = layout.wp() * L, cc = Math.min(L, d.ci() - c0);
+        layout.zeroBorder(xb, at, h, w);
+        int first = at + layout.padTop() * row + layout.padLeft() * L;  // pixel (0, 0)
+        for (int sy = 0; sy < sh; sy++) {
+            int even = first + 2 * sy * row;
+            for (int c = 0; c < cc; c++) {
+                int src = ((n * d.ci() + c0 + c) * sh + sy) * sw, dst = even + c;
+                for (int sx = 0; sx < sw; sx++, dst += 2 * L) {
+                    float v = x[src + sx];
+                    xb[dst] = v;
+                    xb[dst + L] = v;
+                }
+            }
+            System.arraycopy(xb, even, xb, even + row, w * L);  // the odd row repeats the even one
+        }
     }
 
     /**

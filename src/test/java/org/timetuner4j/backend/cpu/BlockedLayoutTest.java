@@ -53,21 +53,27 @@ class BlockedLayoutTest {
         ArrayPool pool = new ArrayPool(0);
 
         float[] nchw = new float[n * co * h * w], blocked = new float[n * co * h * w];
-        CpuWinograd.forward(CpuWinograd.tile(), x, false, wt, false, perImage, d, nchw, false, pool);
-        CpuWinograd.forward(CpuWinograd.tile(), x, false, wt, false, perImage, d, blocked, true, pool);
+        CpuWinograd.forward(CpuWinograd.tile(), x, false, wt, false, perImage, d, nchw, null, false, pool);
+        CpuWinograd.forward(CpuWinograd.tile(), x, false, wt, false, perImage, d, blocked, null, true, pool);
         assertArrayEquals(toBlocked(nchw, n, co, h * w), blocked, "blocked output = NCHW output, rearranged");
 
         // the per-image bias: image i, channel c gets perImage[i·co + c]
         float[] noBias = new float[n * co * h * w];
-        CpuWinograd.forward(CpuWinograd.tile(), x, false, wt, false, null, d, noBias, false, pool);
+        CpuWinograd.forward(CpuWinograd.tile(), x, false, wt, false, null, d, noBias, null, false, pool);
         for (int i = 0; i < n; i++)
             for (int c = 0; c < co; c++)
                 assertEquals(noBias[(i * co + c) * h * w] + perImage[i * co + c], nchw[(i * co + c) * h * w], 1e-5f);
 
         float[] fromPadded = new float[n * co * h * w];
         float[] padded = toPadded(x, n, ci, h, w, CpuWinograd.PaddedInput.of(d));
-        CpuWinograd.forward(CpuWinograd.tile(), padded, true, wt, false, perImage, d, fromPadded, false, pool);
+        CpuWinograd.forward(CpuWinograd.tile(), padded, true, wt, false, perImage, d, fromPadded, null, false, pool);
         assertArrayEquals(nchw, fromPadded, "input given padded = input copied from NCHW");
+
+        // a residual is added to every output value, in whole and in cut tiles alike
+        float[] residual = Check.randomArray(r, n * co * h * w, 3), withResidual = new float[n * co * h * w], want = new float[n * co * h * w];
+        for (int i = 0; i < want.length; i++) want[i] = residual[i] + nchw[i];
+        CpuWinograd.forward(CpuWinograd.tile(), x, false, wt, false, perImage, d, withResidual, residual, false, pool);
+        assertArrayEquals(want, withResidual, "output with a residual = residual + output");
     }
 
     @ParameterizedTest(name = "from {6}: n {0}, {1} channels in {2} groups, {3}x{4}, offset {5}")
