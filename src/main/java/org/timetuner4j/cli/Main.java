@@ -3,6 +3,10 @@ package org.timetuner4j.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.Charset;
 import java.util.Arrays;
 
 /** The {@code timetuner} command: one subcommand per class in this package. */
@@ -21,7 +25,27 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        adoptLauncherStderr();
         System.exit(run(args));
+    }
+
+    /**
+     * The launcher (./timetuner) drops the JVM's incubator notice from stderr by piping it
+     * through a separate process, which could still be writing after the JVM had exited and the
+     * shell's prompt was back (an error line printed after the prompt). It also hands on the
+     * stderr it was given, as a path ({@code -Dtimetuner.stderr=/dev/fd/3}): what the program
+     * writes goes straight there, in order and before exit, and the filter sees only what the JVM
+     * printed before main. Opened to append, so a redirected log file is not truncated. Where the
+     * path cannot be opened, System.err stays as it was (the filter passes it on).
+     */
+    static void adoptLauncherStderr() {
+        String path = System.getProperty("timetuner.stderr");
+        if (path == null || path.isEmpty()) return;
+        try {
+            System.setErr(new PrintStream(new FileOutputStream(path, true), true, Charset.defaultCharset()));
+        } catch (IOException | SecurityException e) {
+            // keep the JVM's stderr
+        }
     }
 
     /** Runs the CLI and returns its exit code (for tests); {@link Failures} says how failures end. */
