@@ -93,7 +93,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--classifier", paramLabel = "C.safetensors", description = "Digit classifier (default: " + ShippedModel.CLASSIFIER + ").")
     Path classifier;
 
-    @Option(names = "--allow-other-model", description = "Accept τ files tuned for another model file.")
+    @Option(names = "--allow-other-model", description = "Accept τ files tuned for another model (another file, or another gaussian: spec).")
     boolean allowOtherModel;
 
     @Option(names = "--out-dir", paramLabel = "DIR", defaultValue = "evaluate", description = "Receives evaluate.csv, trajectory-error.png, frechet.png (default: ${DEFAULT-VALUE}).")
@@ -223,8 +223,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 } catch (IOException | UserError e) {
                     throw new UserError(s.label() + ": " + e.getMessage());
                 }
-                if (tau.modelSha256() != null && !allowOtherModel) {
-                    if (sha == null && !model.startsWith("gaussian:")) sha = TimeTuner.sha256(Path.of(model));
+                if (tau.recordsModel() && !allowOtherModel) {
+                    if (sha == null && tau.modelSha256() != null && !model.startsWith("gaussian:")) sha = TimeTuner.sha256(Path.of(model));
                     try {
                         tau.requireModel(model, sha);
                     } catch (IllegalArgumentException e) {

@@ -67,7 +67,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--no-tuned", description = "Sample the shipped model without the τ file shipped for these settings.")
     boolean noTuned;
 
-    @Option(names = "--allow-other-model", description = "Accept a τ file tuned for another model file (its recorded SHA-256 differs).")
+    @Option(names = "--allow-other-model", description = "Accept a τ file tuned for another model (another file: its recorded SHA-256 differs; or another gaussian: spec).")
     boolean allowOtherModel;
 
     @Option(names = "--count", description = "Number of samples (default: 16; " + PER_CLASS + " per class with --class-label all; or as many as --x-T holds).")
@@ -116,8 +116,8 @@ final class SampleCommand implements Callable<Integer> {
         Trajectory traj = trajectory == null ? Sampler.defaultTrajectory(solver) : Trajectory.of(trajectory);
         if (tuned != null && noTuned) throw new IllegalArgumentException("--tuned and --no-tuned contradict each other");
         TunedSchedule tau = tuned == null ? null : TunedSchedule.read(tuned);
-        if (tau != null && tau.modelSha256() != null && !allowOtherModel)
-            tau.requireModel(model, model.startsWith("gaussian:") ? null : TimeTuner.sha256(Path.of(model)));
+        if (tau != null && tau.recordsModel() && !allowOtherModel)
+            tau.requireModel(model, tau.modelSha256() == null || model.startsWith("gaussian:") ? null : TimeTuner.sha256(Path.of(model)));
         if (tau != null) tau.requireEta(etaValue);
         Path tauFile = tuned;
         if (shipped && tuned == null && !noTuned) {

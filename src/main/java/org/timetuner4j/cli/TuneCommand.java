@@ -117,9 +117,10 @@ final class TuneCommand implements Callable<Integer> {
              ProgressBar bar = line.bar("tuning", progress.total(), 250)
                 .startsFrom(start, Duration.ZERO).build()) {   // the time estimate counts only this run's iterations
             bar.refresh();   // drawn now, not after the first iteration
+            int width = line.getMaxRenderedLength();
             result = tuner.run(ckpt, resume, (i, n, it, its, loss, r) -> {
                 bar.stepTo(progress.done(i, it + 1));
-                bar.setExtraMessage(progress.message(i, it, loss, r));
+                bar.setExtraMessage(progress.message(i, it, loss, r, width));
             });
         }
         result.write(out);

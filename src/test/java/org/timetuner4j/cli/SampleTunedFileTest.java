@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.timetuner4j.testing.CliRun.run;
 
-/** `sample --tuned` refuses τ files that leave the model's time range or were tuned for another model. */
+/** `sample --tuned` refuses τ files that leave the model's time range or were tuned for another model (a file or a gaussian one). */
 class SampleTunedFileTest {
     static final String MODEL = "src/test/resources/fixtures/unet-mono.safetensors";  // 1x12x12, DDPM schedule
     @TempDir Path tmp;
@@ -63,6 +63,22 @@ class SampleTunedFileTest {
         Files.writeString(tau, "[0.95, 1.0]");
         Object[] plain = run(concat(sample, other.toString()));
         assertEquals(0, plain[0], (String) plain[1]);
+    }
+
+    @Test void aTauFileForAGaussianModelFitsOnlyThatModel() throws Exception {
+        String g = "gaussian:mean=0,std=1,shape=1x12x12";
+        Path tau = tmp.resolve("tau.json"), png = tmp.resolve("s.png");
+        Object[] tuned = run("tune", "--model", g, "--data", "gaussian:mean=0,std=0.5,shape=1x12x12", "--solver", "ddim",
+                "--nfe", "2", "--trajectory", "uniform", "--iters", "1", "--batch", "2", "--threads", "1", "--out", tau.toString());
+        assertEquals(0, tuned[0], (String) tuned[1]);
+        String[] sample = {"sample", "--nfe", "2", "--trajectory", "uniform", "--count", "1", "--threads", "1",
+                "--tuned", tau.toString(), "--out", png.toString(), "--model"};
+        Object[] same = run(concat(sample, g));
+        assertEquals(0, same[0], (String) same[1]);
+        assertError(run(concat(sample, MODEL)), "tuned for the model " + g, "not " + MODEL, "--allow-other-model");
+        assertError(run(concat(sample, "gaussian:mean=0,std=2,shape=1x12x12")), "tuned for the model " + g);
+        Object[] allowed = run(concat(concat(sample, MODEL), "--allow-other-model"));
+        assertEquals(0, allowed[0], (String) allowed[1]);
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -29,7 +29,25 @@ class TuneProgressTest {
         assertEquals(p.done(1, 0), p.done(0, 500));
         assertEquals(p.total(), p.done(4, 500));
         assertEquals(2 * 500 + 150, p.done(2, 150), "resumed in the third step with 150 iterations done");
-        assertTrue(p.message(0, 499, 0.5, new double[] {0.98}).startsWith("step 1/5 iteration 500/500 "));
+        assertEquals("step 1/5 iteration 500/500 loss 0.5000 r 0.9800", p.message(0, 499, 0.5, new double[] {0.98}, 200));
+    }
+
+    /**
+     * In an 80-column terminal (79 usable) the text after the bar gives way, so that the bar keeps
+     * its columns: the line then measured "tuning  16% [ ]  291/1800 (0:00:24 / 0:02:05) step 2/9
+     * iteration 91/200 loss 0", the bar two columns wide and the loss cut.
+     */
+    @Test void inANarrowLineTheTextGivesWayToTheBar() {
+        TuneProgress p = new TuneProgress(9, 200);
+        double[] r = {0.98765, 1.01234};
+        assertEquals("step 2/9 iteration 91/200 loss 0.01234 r 0.9877 1.0123", p.message(1, 90, 0.012344, r, 120));
+        assertEquals("step 2/9 loss 0.01234 r 0.9877 1.0123", p.message(1, 90, 0.012344, r, 100));
+        String narrow = p.message(1, 90, 0.012344, r, 79);
+        assertEquals("step 2/9 loss 0.01234", narrow);
+        // "tuning  16% [" + bar + "]  291/1800 (0:00:24 / 0:02:05) " + text, as the library draws it
+        int around = "tuning  16% [".length() + "]  291/1800 (0:00:24 / 0:02:05) ".length();
+        assertTrue(79 - around - narrow.length() >= TuneProgress.MIN_BAR, "bar columns left: " + (79 - around - narrow.length()));
+        assertEquals("step 2/9 loss 0.01234", p.message(1, 90, 0.012344, r, 40), "too narrow for any: the shortest");
     }
 
     /** Large enough images that an iteration takes a while, so the bar is drawn before the first one ends. */

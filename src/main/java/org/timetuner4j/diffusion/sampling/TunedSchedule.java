@@ -79,16 +79,32 @@ public final class TunedSchedule {
         return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
     }
 
+    /** The model the ratios were tuned for as `tune` was given it (a file or a gaussian: spec), or null when the file does not say. */
+    public String model() {
+        JsonElement e = provenance.get("model");
+        return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
+    }
+
+    /** Whether {@link #requireModel} has anything to check: the file records a model file's hash or a gaussian model. */
+    public boolean recordsModel() {
+        return modelSha256() != null || (model() != null && model().startsWith("gaussian:"));
+    }
+
     /**
      * Refuses a file tuned for another model: its recorded SHA-256 must be {@code sha256}, the
-     * hash of the model file {@code model} (null when the model is not a file). A file that
-     * records no hash (the official plain list) fits any model.
+     * hash of the model file {@code model} (null when the model is not a file), and one tuned
+     * for a gaussian: model (no file, no hash) needs that same spec. A file that records neither
+     * (the official plain list) fits any model.
      */
     public void requireModel(String model, String sha256) {
         String recorded = modelSha256();
         if (recorded != null && (sha256 == null || !recorded.equalsIgnoreCase(sha256)))
             throw new IllegalArgumentException("the τ file was tuned for the model with SHA-256 " + recorded + ", but " + model
                     + (sha256 == null ? " is not that model file" : " has SHA-256 " + sha256) + " (--allow-other-model uses it anyway)");
+        String tunedFor = model();
+        if (recorded == null && tunedFor != null && tunedFor.startsWith("gaussian:") && !tunedFor.equals(model))
+            throw new IllegalArgumentException("the τ file was tuned for the model " + tunedFor + ", not " + model
+                    + " (--allow-other-model uses it anyway)");
     }
 
     /**
@@ -226,8 +242,8 @@ public final class TunedSchedule {
         o.add("ratios", ra);
         provenance.forEach(o::add);
         Gson gson = new GsonBuilder().setPrettyPrinting().create();
-        Path dir = path.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, ".tau-", ".tmp");
+        // Not Files.createTempFile: the moved file would keep its owner-only permissions.
+        Path tmp = path.toAbsolutePath().resolveSibling(path.getFileName() + ".tmp");
         Files.writeString(tmp, gson.toJson(o) + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
