@@ -38,12 +38,8 @@ class SampleTunedFileTest {
     }
 
     @Test void aTauFileForAnotherModelIsRefusedUnlessAllowed() throws Exception {
-        Path tau = tmp.resolve("tau.json"), png = tmp.resolve("s.png");
-        Object[] tuned = run("tune", "--model", MODEL, "--data", "gaussian:mean=0,std=0.5,shape=1x12x12", "--solver", "ddim",
-                "--nfe", "2", "--trajectory", "uniform", "--iters", "1", "--batch", "2", "--threads", "1", "--out", tau.toString());
-        assertEquals(0, tuned[0], (String) tuned[1]);
-        String[] sample = {"sample", "--nfe", "2", "--trajectory", "uniform", "--count", "1", "--threads", "1",
-                "--tuned", tau.toString(), "--out", png.toString(), "--model"};
+        Path tau = tunedFor(MODEL);
+        String[] sample = sampleWith(tau);
         Object[] same = run(concat(sample, MODEL));
         assertEquals(0, same[0], (String) same[1]);
 
@@ -67,18 +63,28 @@ class SampleTunedFileTest {
 
     @Test void aTauFileForAGaussianModelFitsOnlyThatModel() throws Exception {
         String g = "gaussian:mean=0,std=1,shape=1x12x12";
-        Path tau = tmp.resolve("tau.json"), png = tmp.resolve("s.png");
-        Object[] tuned = run("tune", "--model", g, "--data", "gaussian:mean=0,std=0.5,shape=1x12x12", "--solver", "ddim",
-                "--nfe", "2", "--trajectory", "uniform", "--iters", "1", "--batch", "2", "--threads", "1", "--out", tau.toString());
-        assertEquals(0, tuned[0], (String) tuned[1]);
-        String[] sample = {"sample", "--nfe", "2", "--trajectory", "uniform", "--count", "1", "--threads", "1",
-                "--tuned", tau.toString(), "--out", png.toString(), "--model"};
+        String[] sample = sampleWith(tunedFor(g));
         Object[] same = run(concat(sample, g));
         assertEquals(0, same[0], (String) same[1]);
         assertError(run(concat(sample, MODEL)), "tuned for the model " + g, "not " + MODEL, "--allow-other-model");
         assertError(run(concat(sample, "gaussian:mean=0,std=2,shape=1x12x12")), "tuned for the model " + g);
         Object[] allowed = run(concat(concat(sample, MODEL), "--allow-other-model"));
         assertEquals(0, allowed[0], (String) allowed[1]);
+    }
+
+    /** A τ file from one iteration of `tune` (ddim, NFE 2, uniform) on {@code model}. */
+    private Path tunedFor(String model) {
+        Path tau = tmp.resolve("tau.json");
+        Object[] tuned = run("tune", "--model", model, "--data", "gaussian:mean=0,std=0.5,shape=1x12x12", "--solver", "ddim",
+                "--nfe", "2", "--trajectory", "uniform", "--iters", "1", "--batch", "2", "--threads", "1", "--out", tau.toString());
+        assertEquals(0, tuned[0], (String) tuned[1]);
+        return tau;
+    }
+
+    /** `sample` with those settings and {@code tau}, its --model value still to add. */
+    private String[] sampleWith(Path tau) {
+        return new String[] {"sample", "--nfe", "2", "--trajectory", "uniform", "--count", "1", "--threads", "1",
+                "--tuned", tau.toString(), "--out", tmp.resolve("s.png").toString(), "--model"};
     }
 
     private static String[] concat(String[] a, String... b) {
