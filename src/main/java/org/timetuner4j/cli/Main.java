@@ -3,9 +3,11 @@ package org.timetuner4j.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.reflect.Field;
 import java.nio.charset.Charset;
 import java.util.Arrays;
 
@@ -33,17 +35,26 @@ public final class Main implements Runnable {
      * The launcher (./timetuner) drops the JVM's incubator notice from stderr by piping it
      * through a separate process, which could still be writing after the JVM had exited and the
      * shell's prompt was back (an error line printed after the prompt). It also hands on the
-     * stderr it was given, as a path ({@code -Dtimetuner.stderr=/dev/fd/3}): what the program
-     * writes goes straight there, in order and before exit, and the filter sees only what the JVM
-     * printed before main. Opened to append, so a redirected log file is not truncated. Where the
-     * path cannot be opened, System.err stays as it was (the filter passes it on).
+     * stderr it was given as another descriptor ({@code -Dtimetuner.stderr-fd=3}): what the
+     * program writes goes straight there, in order and before exit, and the filter sees only what
+     * the JVM printed before main. The descriptor is written as it is, not reopened by a path:
+     * /dev/fd/3 opened anew would have its own file position, and with {@code > log 2>&1} the
+     * shell's next writes landed over the program's. Java has no public way to wrap a descriptor
+     * number, so this sets FileDescriptor's field (the launcher opens java.io for it); where that
+     * or the descriptor fails, System.err stays as it was (the filter passes it on).
      */
     static void adoptLauncherStderr() {
-        String path = System.getProperty("timetuner.stderr");
-        if (path == null || path.isEmpty()) return;
+        String fd = System.getProperty("timetuner.stderr-fd");
+        if (fd == null || fd.isEmpty()) return;
         try {
-            System.setErr(new PrintStream(new FileOutputStream(path, true), true, Charset.defaultCharset()));
-        } catch (IOException | SecurityException e) {
+            FileDescriptor descriptor = new FileDescriptor();
+            Field number = FileDescriptor.class.getDeclaredField("fd");
+            number.setAccessible(true);
+            number.setInt(descriptor, Integer.parseInt(fd));
+            FileOutputStream out = new FileOutputStream(descriptor);
+            out.getChannel().size();  // fstat: fails if the descriptor is not open
+            System.setErr(new PrintStream(out, true, Charset.defaultCharset()));
+        } catch (ReflectiveOperationException | IOException | RuntimeException e) {
             // keep the JVM's stderr
         }
     }

@@ -14,6 +14,9 @@ import java.io.PrintStream;
  * the bar's try, so it closes after the bar.
  */
 final class ProgressLine extends ConsoleProgressBarConsumer {
+    private final PrintStream out;
+    /** Ends the line when the JVM stops while it is open (Ctrl-C, kill): the shell's prompt then starts a line of its own. */
+    private final Thread onExit;
     private boolean drawn, ended;
 
     /**
@@ -24,7 +27,23 @@ final class ProgressLine extends ConsoleProgressBarConsumer {
     static final int WIDTH_WITHOUT_TERMINAL = 79;
 
     ProgressLine(PrintStream out) {
+        this(out, null);
+    }
+
+    /** With {@code interrupted}: a line printed after the bar's when the JVM stops while the bar is open (what a rerun can do). */
+    ProgressLine(PrintStream out, String interrupted) {
         super(out, System.console() == null ? WIDTH_WITHOUT_TERMINAL : -1);  // -1: the terminal's width
+        this.out = out;
+        onExit = new Thread(() -> endAtExit(interrupted), "timetuner-progress-exit");
+        Runtime.getRuntime().addShutdownHook(onExit);
+    }
+
+    private synchronized void endAtExit(String interrupted) {
+        if (ended) return;
+        ended = true;
+        if (drawn) out.println();
+        if (interrupted != null) out.println(interrupted);
+        out.flush();
     }
 
     /** A bar on this line, as every command draws one: ASCII, named {@code task}, redrawn every {@code redrawMillis}. */
@@ -43,5 +62,10 @@ final class ProgressLine extends ConsoleProgressBarConsumer {
         if (ended) return;
         ended = true;
         if (drawn) super.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException e) {
+            // the JVM is already stopping: the hook finds the line ended
+        }
     }
 }

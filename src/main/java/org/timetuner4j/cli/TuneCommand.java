@@ -113,7 +113,8 @@ final class TuneCommand implements Callable<Integer> {
             start = progress.done(c.interval(), c.iteration());
         }
         TunedSchedule result;
-        try (ProgressLine line = new ProgressLine(System.err);  // closed after the bar: see ProgressLine
+        String interrupted = "interrupted: " + ckpt + " keeps the iterations done; the same command with --resume continues from there";
+        try (ProgressLine line = new ProgressLine(System.err, interrupted);  // closed after the bar: see ProgressLine
              ProgressBar bar = line.bar("tuning", progress.total(), 250)
                 .startsFrom(start, Duration.ZERO).build()) {   // the time estimate counts only this run's iterations
             bar.refresh();   // drawn now, not after the first iteration

@@ -37,9 +37,9 @@ public final class TunerCheckpoint {
     public int iteration() { return iteration; }
 
     public void write(Path path) throws IOException {
-        Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().setPrettyPrinting().create();
-        Path dir = path.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, ".ckpt-", ".tmp");
+        Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().setPrettyPrinting().create();
+        // Not Files.createTempFile: the moved file would keep its owner-only permissions.
+        Path tmp = path.toAbsolutePath().resolveSibling(path.getFileName() + ".tmp");
         Files.writeString(tmp, gson.toJson(this), StandardCharsets.UTF_8);
         Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -57,6 +57,24 @@ class TuneProgressTest {
                 "--threads", "1", "--device", "cpu", "--out", out.toString());
     }
 
+    /** Ctrl-C or kill (SIGTERM here) while the bar is up: its line ends, and the next says how to go on. */
+    @Test void aStoppedRunEndsTheBarsLineAndSaysHowToResume() throws Exception {
+        Path out = tmp.resolve("tau.json"), ckpt = tmp.resolve("tau.json.ckpt"), log = tmp.resolve("log.txt");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(args(out));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && p.isAlive() && !(Files.exists(ckpt) && Files.readString(log).contains("tuning")))
+            Thread.sleep(5);
+        p.destroy();
+        p.waitFor();
+        String text = Files.readString(log);
+        assertFalse(Files.exists(out), "the run should have been stopped before it finished: " + text);
+        assertTrue(text.endsWith("\ninterrupted: " + ckpt + " keeps the iterations done; the same command with --resume continues from there\n"), text);
+        assertTrue(text.substring(0, text.lastIndexOf("\ninterrupted")).contains("tuning"), text);
+    }
+
     @Test void aResumedRunsBarStartsWhereTheCheckpointLeftOff() throws Exception {
         Path out = tmp.resolve("tau.json"), ckpt = tmp.resolve("tau.json.ckpt");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -70,6 +88,8 @@ class TuneProgressTest {
         p.waitFor();
         assertFalse(Files.exists(out), "the run should have been killed before it finished: " + Files.readString(tmp.resolve("log.txt")));
         TunerCheckpoint c = TunerCheckpoint.read(ckpt);
+        assertEquals(Files.getPosixFilePermissions(Files.createFile(tmp.resolve("plain.txt"))), Files.getPosixFilePermissions(ckpt),
+                "the checkpoint has the permissions the umask gives any new file");
         long start = (long) c.interval() * 40 + c.iteration();
         assertTrue(start >= 40);
 

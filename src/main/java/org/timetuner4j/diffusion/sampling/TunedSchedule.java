@@ -241,7 +241,7 @@ public final class TunedSchedule {
         }
         o.add("ratios", ra);
         provenance.forEach(o::add);
-        Gson gson = new GsonBuilder().setPrettyPrinting().create();
+        Gson gson = new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create();  // "gaussian:mean=0", not "mean\u003d0"
         // Not Files.createTempFile: the moved file would keep its owner-only permissions.
         Path tmp = path.toAbsolutePath().resolveSibling(path.getFileName() + ".tmp");
         Files.writeString(tmp, gson.toJson(o) + "\n", StandardCharsets.UTF_8);
