@@ -75,7 +75,7 @@ final class CpuBlockedGroupNorm {
         int cpg = c / groups, hw = h * w, blocks = c / L;
         if (c % L != 0 || c % groups != 0 || L % cpg != 0 || into.blocks() != blocks)
             throw new IllegalArgumentException(c + " channels, " + groups + " groups, " + into.blocks() + " blocks of " + L);
-        int row = into.wp() * L, plane = into.plane();
+        int plane = into.plane();
         Parallel.forEach(n * blocks, job -> {
             float[][] held = CHANNELS.get();
             if (held[0].length < L * hw) held[0] = new float[L * hw];
@@ -88,13 +88,7 @@ final class CpuBlockedGroupNorm {
                 CpuGroupNorm.normalizeGroup(x, gamma, beta, mu, rstd, g0, cpg, hw, base, buf, (g0 - c0) * hw);
             }
             CpuElementwise.silu(buf, buf, 0, L * hw);
-            int at = job * plane, first = at + into.padTop() * row + into.padLeft() * L;
-            into.zeroBorder(xb, at, h, w);
-            for (int iy = 0; iy < h; iy++)  // a row at a time: the L channels' stores land in the same few cache lines
-                for (int cc = 0; cc < L; cc++) {
-                    int src = cc * hw + iy * w, dst = first + iy * row + cc;
-                    for (int ix = 0; ix < w; ix++) xb[dst + ix * L] = buf[src + ix];
-                }
+            into.copyIn(buf, 0, L, h, w, xb, job * plane);
         });
     }
 

@@ -104,6 +104,21 @@ final class CpuWinograd {
 
         int size(int n) { return n * blocks * plane(); }
 
+        /**
+         * Up to L channels of h×w pixels, planes h·w apart from src[srcAt…] (NCHW), into the
+         * block at xb[at…]: one vector of channels per pixel, the border zeroed. Lanes past the
+         * last channel are left as they were: nothing reads them.
+         */
+        void copyIn(float[] src, int srcAt, int channels, int h, int w, float[] xb, int at) {
+            int row = wp * L, first = at + padTop * row + padLeft * L;  // pixel (0, 0)
+            zeroBorder(xb, at, h, w);
+            for (int iy = 0; iy < h; iy++)  // a row of the block at a time: the channels' stores land in the same few cache lines
+                for (int c = 0; c < channels; c++) {
+                    int from = srcAt + (c * h + iy) * w, dst = first + iy * row + c;
+                    for (int ix = 0; ix < w; ix++) xb[dst + ix * L] = src[from + ix];
+                }
+        }
+
         /** Zeros the plane at xb[at…] outside its h×w input pixels: the padding, and the tiles' overhang. */
         void zeroBorder(float[] xb, int at, int h, int w) {
             int row = wp * L;
@@ -155,7 +170,10 @@ final class CpuWinograd {
         int row = layout.wp() * L, plane = layout.plane();
         float[] xb = inputPadded ? x : pool.take(layout.size(n));
         if (!inputPadded)
-            Parallel.forEach(n * blocks, job -> blockInput(x, d, job / blocks, job % blocks * L, layout, xb, job * plane));
+            Parallel.forEach(n * blocks, job -> {  // image job / blocks, its channels from (job % blocks)·L
+                int c0 = job % blocks * L;
+                layout.copyIn(x, (job / blocks * ci + c0) * d.h() * d.w(), Math.min(L, ci - c0), d.h(), d.w(), xb, job * plane);
+            });
         int threads = Parallel.threads();
         int rowsPerTile = Gemm.ROWS_OF_A, maxTiles = WinogradTile.roundUp(Math.max(rowsPerTile, OUTPUTS_PER_TASK / (m * m)), rowsPerTile);
         int tiles = Math.min(maxTiles, WinogradTile.roundUp(ceilDiv(total, 2 * threads), rowsPerTile));
@@ -254,7 +272,7 @@ final class CpuWinograd {
         pool.give(xb);
     }
 
-    /** As {@link #blockInput}, from x at half d's height and width: each of its pixels fills a 2×2 block. */
+    /** As {@link PaddedInput#copyIn}, from x at half d's height and width: each of its pixels fills a 2×2 block. */
     private static void blockInputUpsampled(float[] x, CpuConv2d.Dims d, int n, int c0, PaddedInput layout, float[] xb, int at) {
         int h = d.h(), w = d.w(), sh = h / 2, sw = w / 2, row = layout.wp() * L, cc = Math.min(L, d.ci() - c0);
         layout.zeroBorder(xb, at, h, w);
@@ -271,21 +289,6 @@ final class CpuWinograd {
             }
             System.arraycopy(xb, even, xb, even + row, w * L);  // the odd row repeats the even one
         }
-    }
-
-    /**
-     * Channels [c0, c0 + L) of image n into xb from {@code at}, in the {@link PaddedInput} layout, one vector
-     * of L channels per pixel. Lanes past the last channel are left as they were: nothing reads them.
-     */
-    private static void blockInput(float[] x, CpuConv2d.Dims d, int n, int c0, PaddedInput layout, float[] xb, int at) {
-        int h = d.h(), w = d.w(), row = layout.wp() * L, cc = Math.min(L, d.ci() - c0);
-        layout.zeroBorder(xb, at, h, w);
-        int first = at + layout.padTop() * row + layout.padLeft() * L;  // pixel (0, 0)
-        for (int iy = 0; iy < h; iy++)  // a row of the block at a time: the 16 channels' stores land in the same few cache lines
-            for (int c = 0; c < cc; c++) {
-                int src = ((n * d.ci() + c0 + c) * h + iy) * w, dst = first + iy * row + c;
-                for (int ix = 0; ix < w; ix++) xb[dst + ix * L] = x[src + ix];
-            }
     }
 
     private static int ceilDiv(int v, int m) { return (v + m - 1) / m; }
