@@ -114,6 +114,12 @@ public interface Backend {
         }
     }
 
+    /**
+     * The ops on channel-blocked activations, where this backend's kernels work in that layout
+     * natively ({@link ChannelBlockedOps}); empty otherwise, and then a network stays in NCHW.
+     */
+    default java.util.Optional<ChannelBlockedOps> channelBlocked() { return java.util.Optional.empty(); }
+
     // ---- layout and resampling ----
     Tensor concatChannels(Tensor a, Tensor b);
 

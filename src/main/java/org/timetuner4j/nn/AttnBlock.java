@@ -2,6 +2,7 @@ package org.timetuner4j.nn;
 
 import org.timetuner4j.autograd.Ops;
 import org.timetuner4j.backend.Backend;
+import org.timetuner4j.backend.ChannelBlockedOps;
 import org.timetuner4j.backend.Conv2dGeometry;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Tensor;
@@ -31,6 +32,13 @@ public final class AttnBlock extends Module {
             Tensor h = norm.forward(x);
             Tensor o = Ops.attention(q.forward(h), k.forward(h), v.forward(h), scale);
             return scope.keep(Ops.add(x, projOut.forward(o)));
+        }
+    }
+
+    /** {@link #forward} on a channel-blocked x, blocked output: attention itself runs in NCHW. */
+    Tensor forwardBlocked(ChannelBlockedOps ops, Tensor xb) {
+        try (Scope scope = Scope.open()) {
+            return scope.keep(ops.block(forward(ops.unblock(xb))));
         }
     }
 }

@@ -24,4 +24,6 @@ public final class Conv2d extends Module {
     Tensor weight() { return weight.value(); }
 
     Tensor bias() { return bias.value(); }
+
+    Conv2dGeometry geometry() { return geometry; }
 }

@@ -2,7 +2,9 @@ package org.timetuner4j.nn;
 
 import org.timetuner4j.autograd.Ops;
 import org.timetuner4j.backend.Backend;
+import org.timetuner4j.backend.ChannelBlockedOps;
 import org.timetuner4j.backend.Conv2dGeometry;
+import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Tensor;
 
 /**
@@ -19,5 +21,13 @@ public final class Downsample extends Module {
 
     public Tensor forward(Tensor x) {
         return conv != null ? conv.forward(x) : Ops.avgPool2x2(x);
+    }
+
+    /** {@link #forward} on a channel-blocked x, blocked output. */
+    Tensor forwardBlocked(ChannelBlockedOps ops, Tensor xb) {
+        if (conv != null) return ops.conv2d(xb, conv.weight(), conv.bias(), conv.geometry());
+        try (Scope scope = Scope.open()) {
+            return scope.keep(ops.block(Ops.avgPool2x2(ops.unblock(xb))));
+        }
     }
 }

@@ -3,6 +3,7 @@ package org.timetuner4j.nn;
 import org.timetuner4j.autograd.Ops;
 import org.timetuner4j.autograd.Tape;
 import org.timetuner4j.backend.Backend;
+import org.timetuner4j.backend.ChannelBlockedOps;
 import org.timetuner4j.backend.Conv2dGeometry;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Tensor;
@@ -47,5 +48,20 @@ public final class ResnetBlock extends Module {
             h = conv2.forward(h);
             return scope.keep(Ops.add(skip, h));
         }
+    }
+
+    /** {@link #forward} at inference on a channel-blocked x, blocked output. */
+    Tensor forwardBlocked(ChannelBlockedOps ops, Tensor xb, Tensor temb) {
+        try (Scope scope = Scope.open()) {
+            Tensor t = tembProj.forward(Ops.silu(temb));
+            Tensor skip = ninShortcut != null ? ops.conv2d(xb, ninShortcut.weight(), ninShortcut.bias(), ninShortcut.geometry()) : xb;
+            return scope.keep(ops.resnetBlockInterior(xb, norm1.weight(), norm1.bias(), conv1.weight(), conv1.bias(), t,
+                    norm2.weight(), norm2.bias(), norm2.groups(), norm2.eps(), conv2.weight(), conv2.bias(), skip));
+        }
+    }
+
+    /** Whether {@link #forwardBlocked} computes what {@link #forward} does (no dropout, one group count and eps). */
+    boolean runsBlocked() {
+        return !(isTraining() && dropout > 0f) && norm1.groups() == norm2.groups() && norm1.eps() == norm2.eps();
     }
 }

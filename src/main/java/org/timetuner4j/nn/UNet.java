@@ -1,7 +1,9 @@
 package org.timetuner4j.nn;
 
 import org.timetuner4j.autograd.Ops;
+import org.timetuner4j.autograd.Tape;
 import org.timetuner4j.backend.Backend;
+import org.timetuner4j.backend.ChannelBlockedOps;
 import org.timetuner4j.backend.Conv2dGeometry;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Shape;
@@ -141,33 +143,55 @@ public final class UNet extends Module {
                 temb = Ops.add(temb, Ops.embedding(labelEmbedding.value(), y));
             }
 
+            ChannelBlockedOps b = blockedStream();  // null: NCHW throughout
             Deque<Tensor> hs = new ArrayDeque<>();
-            hs.push(convIn.forward(x));
+            hs.push(b == null ? convIn.forward(x) : b.block(convIn.forward(x)));
             for (int i = 0; i < config.numLevels(); i++) {
                 UNetLevel level = down.get(i);
                 for (int j = 0; j < config.numResBlocks(); j++) {
-                    Tensor h = level.block.get(j).forward(hs.peek(), temb);
-                    if (config.hasAttention(i)) h = level.attn.get(j).forward(h);
+                    Tensor h = resnet(level.block.get(j), hs.peek(), temb, b);
+                    if (config.hasAttention(i)) h = attention(level.attn.get(j), h, b);
                     hs.push(h);
                 }
-                if (level.downsample != null) hs.push(level.downsample.forward(hs.peek()));
+                if (level.downsample != null)
+                    hs.push(b == null ? level.downsample.forward(hs.peek()) : level.downsample.forwardBlocked(b, hs.peek()));
             }
 
-            Tensor h = midBlock1.forward(hs.peek(), temb);
-            h = midAttn1.forward(h);
-            h = midBlock2.forward(h, temb);
+            Tensor h = resnet(midBlock1, hs.peek(), temb, b);
+            h = attention(midAttn1, h, b);
+            h = resnet(midBlock2, h, temb, b);
 
             for (int i = config.numLevels() - 1; i >= 0; i--) {
                 UNetLevel level = up.get(i);
                 for (int j = 0; j <= config.numResBlocks(); j++) {
-                    h = level.block.get(j).forward(Ops.concatChannels(h, hs.pop()), temb);
-                    if (config.hasAttention(i)) h = level.attn.get(j).forward(h);
+                    Tensor skip = hs.pop();
+                    h = resnet(level.block.get(j), b == null ? Ops.concatChannels(h, skip) : b.concatChannels(h, skip), temb, b);
+                    if (config.hasAttention(i)) h = attention(level.attn.get(j), h, b);
                 }
-                if (level.upsample != null) h = level.upsample.forward(h);
+                if (level.upsample != null) h = b == null ? level.upsample.forward(h) : level.upsample.forwardBlocked(b, h);
             }
+            if (b != null) h = b.unblock(h);
             h = convOut.forward(normOut.forwardSilu(h));
             return scope.keep(h);
         }
+    }
+
+    /**
+     * The backend's channel-blocked ops when this forward may keep its residual stream in that
+     * layout: at inference (nothing recorded on the tape, no dropout) and with every channel
+     * count a multiple of the block (they are all multiples of ch). Null: NCHW.
+     */
+    private ChannelBlockedOps blockedStream() {
+        if (Tape.isRecording() || !midBlock1.runsBlocked()) return null;
+        return backend().channelBlocked().filter(ops -> config.ch() % ops.lanes() == 0).orElse(null);
+    }
+
+    private static Tensor resnet(ResnetBlock block, Tensor h, Tensor temb, ChannelBlockedOps b) {
+        return b == null ? block.forward(h, temb) : block.forwardBlocked(b, h, temb);
+    }
+
+    private static Tensor attention(AttnBlock attn, Tensor h, ChannelBlockedOps b) {
+        return b == null ? attn.forward(h) : attn.forwardBlocked(b, h);
     }
 
     /**

@@ -3,6 +3,7 @@ package org.timetuner4j.nn;
 import org.timetuner4j.autograd.Ops;
 import org.timetuner4j.autograd.Tape;
 import org.timetuner4j.backend.Backend;
+import org.timetuner4j.backend.ChannelBlockedOps;
 import org.timetuner4j.backend.Conv2dGeometry;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Tensor;
@@ -21,6 +22,14 @@ public final class Upsample extends Module {
         try (Scope scope = Scope.open()) {
             Tensor h = Ops.upsampleNearest2x(x);
             return scope.keep(conv != null ? conv.forward(h) : h);
+        }
+    }
+
+    /** {@link #forward} on a channel-blocked x, blocked output. */
+    Tensor forwardBlocked(ChannelBlockedOps ops, Tensor xb) {
+        if (conv != null) return ops.upsampleConv(xb, conv.weight(), conv.bias());
+        try (Scope scope = Scope.open()) {
+            return scope.keep(ops.block(Ops.upsampleNearest2x(ops.unblock(xb))));
         }
     }
 }

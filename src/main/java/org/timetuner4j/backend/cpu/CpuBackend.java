@@ -26,10 +26,14 @@ public final class CpuBackend implements Backend {
     private final ArrayPool pool = new ArrayPool(Runtime.getRuntime().maxMemory() / 4);
     private final MemoryStats live = new MemoryStats();
 
+    private final CpuChannelBlocked channelBlocked = new CpuChannelBlocked(this);
+
     private CpuBackend() {}
 
     /** An output array every element of which the kernel writes. */
-    private float[] alloc(int n) { return pool.take(n); }
+    float[] alloc(int n) { return pool.take(n); }
+
+    ArrayPool pool() { return pool; }
 
     /** An output array the kernel accumulates into. */
     private float[] zeroed(int n) {
@@ -47,12 +51,12 @@ public final class CpuBackend implements Backend {
         return (float[]) t.storage();
     }
 
-    private Tensor wrap(float[] values, Shape shape) {
+    Tensor wrap(float[] values, Shape shape) {
         live.created(4L * shape.numel());
         return new Tensor(this, shape, values);
     }
 
-    private void requireCpu(Tensor... ts) {
+    void requireCpu(Tensor... ts) {
         for (Tensor t : ts)
             if (t != null && t.backend() != this)
                 throw new IllegalArgumentException("tensor on " + t.backend().name() + " passed to the cpu backend");
@@ -262,6 +266,11 @@ public final class CpuBackend implements Backend {
                 skip == null ? null : data(skip), false, pool);
         pool.give(xb);
         return wrap(out, outShape);
+    }
+
+    /** With {@code -Dtimetuner.cpu.fuse=off} a UNet stays in NCHW, as it does on other backends. */
+    @Override public java.util.Optional<org.timetuner4j.backend.ChannelBlockedOps> channelBlocked() {
+        return fuse && CpuWinograd.ENABLED ? java.util.Optional.of(channelBlocked) : java.util.Optional.empty();
     }
 
     @Override public Tensor conv2dBackwardInput(Tensor gradOut, Tensor w, Conv2dGeometry g, Shape inputShape) {

@@ -149,8 +149,8 @@ final class CpuWinograd {
      * <li>{@code outputBlocked}: out is written blocked, [n][co / L][ho][wo][L] (co a multiple
      *     of L); otherwise NCHW.</li>
      * <li>bias: null, one value per output channel, or one per image and channel ([n][co]).</li>
-     * <li>{@code residual}: null, or an NCHW tensor shaped like the output that is added to it
-     *     (a residual block's shortcut); not with {@code outputBlocked}.</li>
+     * <li>{@code residual}: null, or a tensor in the output's layout that is added to it (a
+     *     residual block's shortcut).</li>
      * </ul>
      */
     static void forward(WinogradTile tile, float[] x, boolean inputPadded, float[] w, boolean transposed, float[] bias,
@@ -160,7 +160,6 @@ final class CpuWinograd {
         PaddedInput layout = PaddedInput.of(tile, d);
         int blocks = layout.blocks(), lda = blocks * L, panels = ceilDiv(co, NR);
         if (outputBlocked && co % L != 0) throw new IllegalArgumentException("a blocked output needs a multiple of " + L + " channels, got " + co);
-        if (outputBlocked && residual != null) throw new IllegalArgumentException("a residual is added to an NCHW output only");
         float[] u = WinogradFilters.panels(tile, w, transposed, co, ci);
         boolean biasPerImage = bias != null && bias.length == n * co && n > 1;
         int biasStride = biasPerImage ? panels * NR : 0;
@@ -202,7 +201,12 @@ final class CpuWinograd {
                         tile.transformOutputChannels(s.m, t * chunkWidth + ob, mStride, b, i * biasStride + o0 + ob, s.rows, s.tile);
                         if (outputBlocked) {
                             int first = (((i * (co / L) + (o0 + ob) / L) * ho + oy) * wo + ox) * L;
-                            for (int y = 0; y < rows; y++) System.arraycopy(s.tile, y * m * L, out, first + y * wo * L, cols * L);
+                            for (int y = 0; y < rows; y++) {
+                                int from = y * m * L, to = first + y * wo * L;
+                                if (residual == null) System.arraycopy(s.tile, from, out, to, cols * L);
+                                else for (int j = 0; j < cols * L; j += L)
+                                    FloatVector.fromArray(S, residual, to + j).add(FloatVector.fromArray(S, s.tile, from + j)).intoArray(out, to + j);
+                            }
                         } else {
                             writeTile(s, m, Math.min(L, oc - ob), rows, cols, out, residual, ((i * co + o0 + ob) * ho + oy) * wo + ox, ho * wo, wo);
                         }
@@ -269,6 +273,33 @@ final class CpuWinograd {
         float[] xb = pool.take(layout.size(d.n()));
         Parallel.forEach(d.n() * blocks, job -> blockInputUpsampled(x, d, job / blocks, job % blocks * L, layout, xb, job * plane));
         forward(tile, xb, true, w, false, bias, d, out, null, false, pool);
+        pool.give(xb);
+    }
+
+    /**
+     * As {@link #forwardUpsampled} with x and out blocked by L channels ([n][c / L][h][w][L];
+     * channels multiples of L).
+     */
+    static void forwardUpsampledBlocked(float[] x, float[] w, float[] bias, CpuConv2d.Dims d, float[] out, ArrayPool pool) {
+        WinogradTile tile = tile();
+        PaddedInput layout = PaddedInput.of(tile, d);
+        int blocks = layout.blocks(), plane = layout.plane(), h = d.h(), wd = d.w(), sw = wd / 2, row = layout.wp() * L;
+        if (d.ci() % L != 0) throw new IllegalArgumentException("a blocked input needs a multiple of " + L + " channels, got " + d.ci());
+        float[] xb = pool.take(layout.size(d.n()));
+        Parallel.forEach(d.n() * blocks, job -> {
+            int at = job * plane, first = at + layout.padTop() * row + layout.padLeft() * L, src = job * (h / 2) * sw * L;
+            layout.zeroBorder(xb, at, h, wd);
+            for (int sy = 0; sy < h / 2; sy++) {
+                int even = first + 2 * sy * row;
+                for (int sx = 0; sx < sw; sx++) {
+                    FloatVector v = FloatVector.fromArray(S, x, src + (sy * sw + sx) * L);
+                    v.intoArray(xb, even + 2 * sx * L);
+                    v.intoArray(xb, even + (2 * sx + 1) * L);
+                }
+                System.arraycopy(xb, even, xb, even + row, wd * L);
+            }
+        });
+        forward(tile, xb, true, w, false, bias, d, out, null, true, pool);
         pool.give(xb);
     }
 

@@ -1,0 +1,175 @@
+package org.timetuner4j.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.timetuner4j.backend.Conv2dGeometry;
+
+/**
+ * A convolution of any kernel size, stride and padding on channel-blocked tensors: x is
+ * [n][ci / L][h][w][L] (one vector holds one pixel of L channels), the output
+ * [n][co / L][ho][wo][L]. Per image it is one GEMM over the output pixels,
+ * out[p][o] = b[o] + Σ_{tap, c} x[input pixel of p under tap][c] · w[o][c][tap], with x read in
+ * place: a pixel's L channels of one block are contiguous, so a row of the implicit im2col
+ * matrix is a run of L values and nothing is gathered or packed. The weights are packed once
+ * into panels of 2L output channels. A tile is 6 output pixels × 2L channels (12 accumulators
+ * that start at the bias); a task takes a run of pixels across every panel, so its input stays
+ * in cache while the panels pass. A padded input is first copied with its zero border. The UNet
+ * runs its 1×1 shortcuts and its stride-2 downsampling convolutions this way when its residual
+ * stream stays blocked ({@link CpuChannelBlocked}).
+ */
+final class CpuBlockedConv {
+    private CpuBlockedConv() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length(), NR = 2 * L, MR = 6;
+    /** Output pixels per task, a multiple of MR. */
+    private static final int PIXELS_PER_TASK = 96;
+
+    /** Sizes of one blocked convolution. */
+    record Dims(int n, int ci, int h, int w, int co, int kh, int kw, Conv2dGeometry g) {
+        Dims {
+            if (ci % L != 0 || co % L != 0)
+                throw new IllegalArgumentException("blocked convolution needs multiples of " + L + " channels, got " + ci + " → " + co);
+        }
+        int ho() { return g.outHeight(h, kh); }
+        int wo() { return g.outWidth(w, kw); }
+        int hp() { return h + g.padTop() + g.padBottom(); }
+        int wp() { return w + g.padLeft() + g.padRight(); }
+        boolean padded() { return g.padTop() + g.padBottom() + g.padLeft() + g.padRight() > 0; }
+        /** Rows of the GEMM's K: taps × input channels, tap-major. */
+        int k() { return kh * kw * ci; }
+    }
+
+    /** out = the convolution d of x with w ([co][ci][kh][kw]) + bias (may be null). */
+    static void forward(float[] x, float[] w, float[] bias, Dims d, float[] out, ArrayPool pool) {
+        int hp = d.hp(), wp = d.wp(), blocks = d.ci() / L, plane = hp * wp * L;
+        float[] xp = d.padded() ? pool.take(d.n() * blocks * plane) : x;
+        if (d.padded()) Parallel.forEach(d.n() * blocks, job -> copyPadded(x, job * d.h() * d.w() * L, d, xp, job * plane));
+        float[] panels = KeptWeights.get(w, KeptWeights.key("blocked panels", d.co(), d.ci(), d.kh(), d.kw()), () -> pack(w, d), p -> 4L * p.length);
+        float[] b = new float[ceilDiv(d.co(), NR) * NR];
+        if (bias != null) System.arraycopy(bias, 0, b, 0, d.co());
+        int[] rows = rowOffsets(d);
+        int pixels = d.ho() * d.wo(), chunks = Math.max(1, ceilDiv(pixels, PIXELS_PER_TASK));
+        if (chunks > 1 && pixels - (chunks - 1) * PIXELS_PER_TASK < MR) chunks--;  // the last run keeps at least one whole tile
+        int perImage = chunks;
+        Parallel.forEach(d.n() * perImage, task -> {
+            int i = task / perImage, p0 = task % perImage * PIXELS_PER_TASK;
+            int p1 = task % perImage == perImage - 1 ? pixels : p0 + PIXELS_PER_TASK;
+            run(xp, i * blocks * plane, rows, panels, b, d, p0, p1, out, i * d.co() * pixels);
+        });
+        if (d.padded()) pool.give(xp);
+    }
+
+    /** One image's plane of L channels at x[from…] into its zero-padded place at xp[at…]. */
+    private static void copyPadded(float[] x, int from, Dims d, float[] xp, int at) {
+        int h = d.h(), w = d.w(), wp = d.wp(), row = wp * L, top = d.g().padTop(), left = d.g().padLeft();
+        java.util.Arrays.fill(xp, at, at + top * row, 0f);
+        for (int y = 0; y < h; y++) {
+            int r = at + (top + y) * row;
+            java.util.Arrays.fill(xp, r, r + left * L, 0f);
+            System.arraycopy(x, from + y * w * L, xp, r + left * L, w * L);
+            java.util.Arrays.fill(xp, r + (left + w) * L, r + row, 0f);
+        }
+        java.util.Arrays.fill(xp, at + (top + h) * row, at + d.hp() * row, 0f);
+    }
+
+    /** Panel q's row r (tap t = ky·kw + kx, channel c; r = t·ci + c) at ((q·K + r)·2L …), lanes past co zero. */
+    private static float[] pack(float[] w, Dims d) {
+        int co = d.co(), ci = d.ci(), taps = d.kh() * d.kw(), k = d.k(), panels = ceilDiv(co, NR);
+        float[] p = new float[panels * k * NR];
+        for (int o = 0; o < co; o++)
+            for (int c = 0; c < ci; c++)
+                for (int t = 0; t < taps; t++)
+                    p[((o / NR) * k + t * ci + c) * NR + o % NR] = w[(o * ci + c) * taps + t];
+        return p;
+    }
+
+    /** Output pixels [p0, p1) of one image (its padded input at xp[in…], its output at out[o…]), every panel. */
+    private static void run(float[] xp, int in, int[] rows, float[] panels, float[] b, Dims d, int p0, int p1, float[] out, int o) {
+        int wo = d.wo(), s = d.g().stride(), row = d.wp() * L, pixels = d.ho() * wo, outBlocks = d.co() / L;
+        int[] at = new int[MR];
+        for (int q = 0; q < ceilDiv(d.co(), NR); q++) {
+            boolean second = 2 * q + 1 < outBlocks;  // the panel's upper L channels exist
+            int o0 = o + 2 * q * pixels * L, o1 = second ? o0 + pixels * L : o0;
+            if (p1 - p0 < MR) {
+                for (int p = p0; p < p1; p++) pixel(xp, in + (p / wo * s) * row + (p % wo * s) * L, rows, panels, b, q, out, o0 + p * L, o1 + p * L, second);
+                continue;
+            }
+            for (int t = p0; t < p1; t += MR) {
+                int p = Math.min(t, p1 - MR);  // the last tile may overlap the one before: it writes the same values
+                for (int r = 0; r < MR; r++) at[r] = in + ((p + r) / wo * s) * row + ((p + r) % wo * s) * L;
+                tile(xp, at, rows, panels, b, q, out, o0 + p * L, o1 + p * L, second);
+            }
+        }
+    }
+
+    /**
+     * Where row r of the GEMM's K (tap ky·kw + kx, channel c; r = tap·ci + c) reads x relative to
+     * the input pixel under the kernel's corner: one table, so that the tile's sum is a single
+     * loop (with a loop per tap, block and lane, C2 kept the accumulators in memory: 6× slower).
+     */
+    private static int[] rowOffsets(Dims d) {
+        int ci = d.ci(), row = d.wp() * L, plane = d.hp() * row;
+        int[] at = new int[d.k()];
+        for (int ky = 0, r = 0; ky < d.kh(); ky++)
+            for (int kx = 0; kx < d.kw(); kx++)
+                for (int c = 0; c < ci; c++, r++) at[r] = ky * row + kx * L + c / L * plane + c % L;
+        return at;
+    }
+
+    private static void tile(float[] x, int[] at, int[] rows, float[] panels, float[] b, int q, float[] out, int o0, int o1, boolean second) {
+        FloatVector bv0 = FloatVector.fromArray(S, b, q * NR), bv1 = FloatVector.fromArray(S, b, q * NR + L);
+        FloatVector c00 = bv0, c01 = bv1, c10 = bv0, c11 = bv1, c20 = bv0, c21 = bv1;
+        FloatVector c30 = bv0, c31 = bv1, c40 = bv0, c41 = bv1, c50 = bv0, c51 = bv1;
+        int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5], k = rows.length;
+        for (int r = 0, wr = q * k * NR; r < k; r++, wr += NR) {
+            FloatVector w0 = FloatVector.fromArray(S, panels, wr), w1 = FloatVector.fromArray(S, panels, wr + L);
+            int e = rows[r];
+            FloatVector x0 = FloatVector.broadcast(S, x[a0 + e]);
+            c00 = x0.fma(w0, c00);
+            c01 = x0.fma(w1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, x[a1 + e]);
+            c10 = x1.fma(w0, c10);
+            c11 = x1.fma(w1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, x[a2 + e]);
+            c20 = x2.fma(w0, c20);
+            c21 = x2.fma(w1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, x[a3 + e]);
+            c30 = x3.fma(w0, c30);
+            c31 = x3.fma(w1, c31);
+            FloatVector x4 = FloatVector.broadcast(S, x[a4 + e]);
+            c40 = x4.fma(w0, c40);
+            c41 = x4.fma(w1, c41);
+            FloatVector x5 = FloatVector.broadcast(S, x[a5 + e]);
+            c50 = x5.fma(w0, c50);
+            c51 = x5.fma(w1, c51);
+        }
+        c00.intoArray(out, o0);
+        c10.intoArray(out, o0 + L);
+        c20.intoArray(out, o0 + 2 * L);
+        c30.intoArray(out, o0 + 3 * L);
+        c40.intoArray(out, o0 + 4 * L);
+        c50.intoArray(out, o0 + 5 * L);
+        if (!second) return;
+        c01.intoArray(out, o1);
+        c11.intoArray(out, o1 + L);
+        c21.intoArray(out, o1 + 2 * L);
+        c31.intoArray(out, o1 + 3 * L);
+        c41.intoArray(out, o1 + 4 * L);
+        c51.intoArray(out, o1 + 5 * L);
+    }
+
+    /** One output pixel of panel q (images with fewer pixels than a tile). */
+    private static void pixel(float[] x, int a, int[] rows, float[] panels, float[] b, int q, float[] out, int o0, int o1, boolean second) {
+        FloatVector c0 = FloatVector.fromArray(S, b, q * NR), c1 = FloatVector.fromArray(S, b, q * NR + L);
+        for (int r = 0, wr = q * rows.length * NR; r < rows.length; r++, wr += NR) {
+            FloatVector xv = FloatVector.broadcast(S, x[a + rows[r]]);
+            c0 = xv.fma(FloatVector.fromArray(S, panels, wr), c0);
+            c1 = xv.fma(FloatVector.fromArray(S, panels, wr + L), c1);
+        }
+        c0.intoArray(out, o0);
+        if (second) c1.intoArray(out, o1);
+    }
+
+    private static int ceilDiv(int v, int m) { return (v + m - 1) / m; }
+}
