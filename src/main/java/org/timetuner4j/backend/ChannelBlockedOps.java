@@ -32,6 +32,14 @@ public interface ChannelBlockedOps {
     Tensor resnetBlockInterior(Tensor xb, Tensor gamma1, Tensor beta1, Tensor w1, Tensor b1, Tensor shift,
                                Tensor gamma2, Tensor beta2, int groups, float eps, Tensor w2, Tensor b2, Tensor skip);
 
+    /**
+     * A UNet's attention block for blocked x, blocked output: x + proj(attention(q(h), k(h), v(h)))
+     * with h = groupNorm(x) and q, k, v, proj 1×1 convolutions (weights [c][c][1][1]); attention
+     * over the h·w positions with scores scaled by {@code scale}.
+     */
+    Tensor attentionBlock(Tensor xb, Tensor gamma, Tensor beta, int groups, float eps, Tensor wq, Tensor bq, Tensor wk, Tensor bk,
+                          Tensor wv, Tensor bv, Tensor wProj, Tensor bProj, float scale);
+
     /** The channels of a, then those of b (both blocked). */
     Tensor concatChannels(Tensor a, Tensor b);
 }

@@ -35,10 +35,9 @@ public final class AttnBlock extends Module {
         }
     }
 
-    /** {@link #forward} on a channel-blocked x, blocked output: attention itself runs in NCHW. */
+    /** {@link #forward} at inference on a channel-blocked x, blocked output. */
     Tensor forwardBlocked(ChannelBlockedOps ops, Tensor xb) {
-        try (Scope scope = Scope.open()) {
-            return scope.keep(ops.block(forward(ops.unblock(xb))));
-        }
+        return ops.attentionBlock(xb, norm.weight(), norm.bias(), norm.groups(), norm.eps(), q.weight(), q.bias(), k.weight(), k.bias(),
+                v.weight(), v.bias(), projOut.weight(), projOut.bias(), scale);
     }
 }

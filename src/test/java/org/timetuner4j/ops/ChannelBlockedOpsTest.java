@@ -99,6 +99,31 @@ class ChannelBlockedOpsTest {
         }
     }
 
+    @ParameterizedTest(name = "n {0}: {1} channels, {2} groups, {3}x{4}")
+    @CsvSource({"2, 64, 32, 7, 7", "3, 32, 8, 5, 3", "1, 48, 16, 2, 2"})  // the last: fewer pixels than a tile
+    void attentionBlockMatchesNchw(int n, int c, int groups, int h, int w) {
+        Random r = new Random(6);
+        try (Scope scope = Scope.open()) {
+            Tensor x = CPU.affine(tensor(r, 1, n, c, h, w), 1f, 2f), gamma = tensor(r, 1, c), beta = tensor(r, 1, c);
+            Tensor[] wts = new Tensor[4], biases = new Tensor[4];
+            for (int j = 0; j < 4; j++) {
+                wts[j] = tensor(r, 0.3, c, c, 1, 1);
+                biases[j] = tensor(r, 1, c);
+            }
+            float scale = (float) Math.pow(c, -0.5);
+            Conv2dGeometry pointwise = Conv2dGeometry.of(1, 0);
+            Tensor normed = CPU.groupNormForward(x, gamma, beta, groups, 1e-6f)[0];
+            Tensor attended = CPU.attentionForward(CPU.conv2dForward(normed, wts[0], biases[0], pointwise),
+                    CPU.conv2dForward(normed, wts[1], biases[1], pointwise), CPU.conv2dForward(normed, wts[2], biases[2], pointwise), scale)[0];
+            Tensor expected = CPU.add(x, CPU.conv2dForward(attended, wts[3], biases[3], pointwise));
+            Tensor got = OPS.attentionBlock(OPS.block(x), gamma, beta, groups, 1e-6f, wts[0], biases[0], wts[1], biases[1],
+                    wts[2], biases[2], wts[3], biases[3], scale);
+            assertEquals(Shape.of(n, c / L, h, w, L), got.shape());
+            // the scores reach tens: the softmax magnifies the last-bit differences of the norm's statistics and the sums' order
+            Check.maxRelative("blocked attention block vs NCHW", OPS.unblock(got).toArray(), expected.toArray(), 2e-5);
+        }
+    }
+
     @Test
     void concatenationJoinsTheBlocks() {
         Random r = new Random(5);

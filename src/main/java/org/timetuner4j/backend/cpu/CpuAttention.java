@@ -25,6 +25,21 @@ final class CpuAttention {
         });
     }
 
+    /**
+     * As {@link #forward} with q, k, v and out pixel-major ([n][p][c]): S = scale·q·kᵀ,
+     * out = A·v. {@code probs} is scratch of n·p·p values.
+     */
+    static void forwardNhwc(float[] q, float[] k, float[] v, int n, int c, int p, float scale, float[] out, float[] probs) {
+        Parallel.forEach(n, i -> {
+            int fo = i * c * p, po = i * p * p;
+            java.util.Arrays.fill(probs, po, po + p * p, 0f);
+            Gemm.gemm(false, true, p, p, c, q, fo, c, k, fo, c, probs, po, p);
+            for (int r = 0; r < p; r++) softmax(probs, po + r * p, p, scale);
+            java.util.Arrays.fill(out, fo, fo + c * p, 0f);
+            Gemm.gemm(false, false, p, c, p, probs, po, p, v, fo, c, out, fo, c);
+        });
+    }
+
     /** s[row, row + p) = softmax(scale · s[row …]) in place, in vectors; the sum in a fixed order. */
     private static void softmax(float[] s, int row, int p, float scale) {
         int whole = S.loopBound(p);

@@ -22,6 +22,12 @@ final class CpuBlockedGroupNorm {
 
     static void siluIntoPadded(float[] x, float[] gamma, float[] beta, int n, int c, int h, int w, int groups, float eps,
                                float[] xb, CpuWinograd.PaddedInput into) {
+        intoPadded(x, gamma, beta, n, c, h, w, groups, eps, true, xb, into);
+    }
+
+    /** Group norm of blocked x, then SiLU when {@code silu}, into the layout {@code into} (which may have no padding). */
+    static void intoPadded(float[] x, float[] gamma, float[] beta, int n, int c, int h, int w, int groups, float eps, boolean silu,
+                           float[] xb, CpuWinograd.PaddedInput into) {
         if (c % L != 0 || c % groups != 0 || into.blocks() != c / L)
             throw new IllegalArgumentException(c + " channels, " + groups + " groups, " + into.blocks() + " blocks of " + L);
         int blocks = c / L, hw = h * w, cpg = c / groups;
@@ -53,7 +59,7 @@ final class CpuBlockedGroupNorm {
                 int first = at + (iy + into.padTop()) * row + into.padLeft() * L, end = first + w * L;
                 for (int i = first, j = src + iy * w * L; i < end; i += L, j += L)
                     FloatVector.fromArray(S, x, j).mul(va).add(vb).intoArray(xb, i);
-                CpuElementwise.silu(xb, xb, first, end);
+                if (silu) CpuElementwise.silu(xb, xb, first, end);
             }
         });
     }

@@ -55,7 +55,7 @@ final class CpuChannelBlocked implements ChannelBlockedOps {
             throw new IllegalArgumentException("conv2d: blocked input " + s + " has " + s.dim(1) * L + " channels, weight " + ws + " expects " + ws.dim(1));
         CpuBlockedConv.Dims d = new CpuBlockedConv.Dims(s.dim(0), ws.dim(1), s.dim(2), s.dim(3), ws.dim(0), ws.dim(2), ws.dim(3), g);
         float[] out = backend.alloc(d.n() * d.co() * d.ho() * d.wo());
-        CpuBlockedConv.forward(CpuBackend.data(xb), CpuBackend.data(w), b == null ? null : CpuBackend.data(b), d, out, backend.pool());
+        CpuBlockedConv.forward(CpuBackend.data(xb), CpuBackend.data(w), b == null ? null : CpuBackend.data(b), d, out, null, backend.pool());
         return backend.wrap(out, blockedShape(d.n(), d.co(), d.ho(), d.wo()));
     }
 
@@ -99,6 +99,45 @@ final class CpuChannelBlocked implements ChannelBlockedOps {
                 skip == null ? null : CpuBackend.data(skip), true, pool);
         pool.give(xb2);
         return backend.wrap(out, outShape);
+    }
+
+    /**
+     * The norm writes blocked h; q, k and v are computed from it pixel-major ([n][p][c], what the
+     * attention's matrix products read as they are); proj reads the pixel-major result and adds
+     * x as it writes its blocked output.
+     */
+    @Override public Tensor attentionBlock(Tensor xb, Tensor gamma, Tensor beta, int groups, float eps, Tensor wq, Tensor bq,
+                                           Tensor wk, Tensor bk, Tensor wv, Tensor bv, Tensor wProj, Tensor bProj, float scale) {
+        backend.requireCpu(xb, gamma, beta, wq, bq, wk, bk, wv, bv, wProj, bProj);
+        Shape s = requireBlocked(xb, "attentionBlock");
+        int n = s.dim(0), blocks = s.dim(1), c = blocks * L, h = s.dim(2), w = s.dim(3), p = h * w;
+        if (c % groups != 0) throw new IllegalArgumentException("attention block: " + c + " channels in " + groups + " groups");
+        for (Tensor weight : new Tensor[] {wq, wk, wv, wProj})
+            if (!weight.shape().equals(Shape.of(c, c, 1, 1)))
+                throw new IllegalArgumentException("attention block on " + c + " channels: projection weight " + weight.shape());
+        ArrayPool pool = backend.pool();
+        float[] normed = pool.take(n * c * p);
+        CpuBlockedGroupNorm.intoPadded(CpuBackend.data(xb), CpuBackend.data(gamma), CpuBackend.data(beta), n, c, h, w, groups, eps, false,
+                normed, new CpuWinograd.PaddedInput(blocks, h, w, 0, 0));
+        Conv2dGeometry pointwise = Conv2dGeometry.of(1, 0);
+        CpuBlockedConv.Dims toPixelMajor = new CpuBlockedConv.Dims(n, c, h, w, c, 1, 1, pointwise, false, true);
+        float[][] qkv = new float[3][];
+        Tensor[][] projections = {{wq, bq}, {wk, bk}, {wv, bv}};
+        for (int j = 0; j < 3; j++) {
+            qkv[j] = pool.take(n * c * p);
+            Tensor bias = projections[j][1];
+            CpuBlockedConv.forward(normed, CpuBackend.data(projections[j][0]), bias == null ? null : CpuBackend.data(bias), toPixelMajor,
+                    qkv[j], null, pool);
+        }
+        float[] attended = normed, probs = pool.take(n * p * p);  // h is spent: its array takes the attention's output
+        CpuAttention.forwardNhwc(qkv[0], qkv[1], qkv[2], n, c, p, scale, attended, probs);
+        pool.give(probs);
+        for (float[] a : qkv) pool.give(a);
+        float[] out = backend.alloc(s.numel());
+        CpuBlockedConv.forward(attended, CpuBackend.data(wProj), bProj == null ? null : CpuBackend.data(bProj),
+                new CpuBlockedConv.Dims(n, c, h, w, c, 1, 1, pointwise, true, false), out, CpuBackend.data(xb), pool);
+        pool.give(attended);
+        return backend.wrap(out, s);
     }
 
     @Override public Tensor concatChannels(Tensor a, Tensor b) {
