@@ -6,12 +6,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.timetuner4j.backend.ChannelBlockedOps;
 import org.timetuner4j.backend.Conv2dGeometry;
 import org.timetuner4j.backend.cpu.CpuBackend;
+import org.timetuner4j.backend.cpu.Parallel;
 import org.timetuner4j.tensor.Scope;
 import org.timetuner4j.tensor.Shape;
 import org.timetuner4j.tensor.Tensor;
 import org.timetuner4j.testing.Check;
 
 import java.util.Random;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -130,6 +132,30 @@ class ChannelBlockedOpsTest {
         try (Scope scope = Scope.open()) {
             Tensor a = tensor(r, 1, 2, 2 * L, 3, 4), b = tensor(r, 1, 2, L, 3, 4);
             assertArrayEquals(CPU.concatChannels(a, b).toArray(), OPS.unblock(OPS.concatChannels(OPS.block(a), OPS.block(b))).toArray());
+        }
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        int before = Parallel.threads();
+        try (Scope scope = Scope.open()) {
+            Random r = new Random(7);
+            int n = 3, c = 2 * L, h = 10, w = 9;
+            Tensor x = OPS.block(tensor(r, 1, n, c, h, w)), w1 = tensor(r, 0.1, c, c, 3, 3), w2 = tensor(r, 0.1, c, c, 3, 3);
+            Tensor shift = tensor(r, 1, n, c), gamma = tensor(r, 1, c), beta = tensor(r, 1, c), bias = tensor(r, 1, c);
+            Tensor[] p = {tensor(r, 0.3, c, c, 1, 1), tensor(r, 0.3, c, c, 1, 1), tensor(r, 0.3, c, c, 1, 1), tensor(r, 0.3, c, c, 1, 1)};
+            Supplier<float[][]> run = () -> new float[][] {
+                    OPS.conv2d(x, w1, bias, new Conv2dGeometry(2, 0, 1, 0, 1)).toArray(),
+                    OPS.conv2d(x, p[0], bias, Conv2dGeometry.of(1, 0)).toArray(),
+                    OPS.resnetBlockInterior(x, gamma, beta, w1, bias, shift, gamma, beta, 4, 1e-6f, w2, bias, x).toArray(),
+                    OPS.attentionBlock(x, gamma, beta, 4, 1e-6f, p[0], bias, p[1], bias, p[2], bias, p[3], bias, 0.2f).toArray()};
+            Parallel.setThreads(1);
+            float[][] one = run.get();
+            Parallel.setThreads(3);
+            float[][] three = run.get();
+            for (int i = 0; i < one.length; i++) assertArrayEquals(one[i], three[i], "op " + i + ": 1 thread vs 3");
+        } finally {
+            Parallel.setThreads(before);
         }
     }
 
