@@ -15,14 +15,7 @@ final class CpuAttention {
     private static final int L = S.length();
 
     static void forward(float[] q, float[] k, float[] v, int n, int c, int p, float scale, float[] out, float[] probs) {
-        Parallel.forEach(n, i -> {
-            int fo = i * c * p, po = i * p * p;
-            java.util.Arrays.fill(probs, po, po + p * p, 0f);
-            Gemm.gemm(true, false, p, p, c, q, fo, p, k, fo, p, probs, po, p);
-            for (int r = 0; r < p; r++) softmax(probs, po + r * p, p, scale);
-            java.util.Arrays.fill(out, fo, fo + c * p, 0f);
-            Gemm.gemm(false, true, c, p, p, v, fo, p, probs, po, p, out, fo, p);
-        });
+        attend(q, k, v, n, c, p, scale, out, probs, false);
     }
 
     /**
@@ -30,13 +23,20 @@ final class CpuAttention {
      * out = A·v. {@code probs} is scratch of n·p·p values.
      */
     static void forwardNhwc(float[] q, float[] k, float[] v, int n, int c, int p, float scale, float[] out, float[] probs) {
+        attend(q, k, v, n, c, p, scale, out, probs, true);
+    }
+
+    private static void attend(float[] q, float[] k, float[] v, int n, int c, int p, float scale, float[] out, float[] probs,
+                               boolean pixelMajor) {
+        int ld = pixelMajor ? c : p;  // the row length of q, k, v and out
         Parallel.forEach(n, i -> {
             int fo = i * c * p, po = i * p * p;
             java.util.Arrays.fill(probs, po, po + p * p, 0f);
-            Gemm.gemm(false, true, p, p, c, q, fo, c, k, fo, c, probs, po, p);
+            Gemm.gemm(!pixelMajor, pixelMajor, p, p, c, q, fo, ld, k, fo, ld, probs, po, p);
             for (int r = 0; r < p; r++) softmax(probs, po + r * p, p, scale);
             java.util.Arrays.fill(out, fo, fo + c * p, 0f);
-            Gemm.gemm(false, false, p, c, p, probs, po, p, v, fo, c, out, fo, c);
+            if (pixelMajor) Gemm.gemm(false, false, p, c, p, probs, po, p, v, fo, c, out, fo, c);
+            else Gemm.gemm(false, true, c, p, p, v, fo, p, probs, po, p, out, fo, p);
         });
     }
 
