@@ -36,8 +36,7 @@ public final class ResnetBlock extends Module {
         try (Scope scope = Scope.open()) {
             Tensor t = tembProj.forward(Ops.silu(temb));
             Tensor skip = ninShortcut != null ? ninShortcut.forward(x) : x;
-            if (!Tape.isRecording() && !(isTraining() && dropout > 0f)
-                    && norm1.groups() == norm2.groups() && norm1.eps() == norm2.eps()) {  // inference: one op, which a backend may fuse
+            if (!Tape.isRecording() && runsAsOneOp()) {  // inference: one op, which a backend may fuse
                 return scope.keep(backend().resnetBlockInterior(x, norm1.weight(), norm1.bias(), conv1.weight(), conv1.bias(), t,
                         norm2.weight(), norm2.bias(), norm2.groups(), norm2.eps(), conv2.weight(), conv2.bias(), skip));
             }
@@ -60,8 +59,11 @@ public final class ResnetBlock extends Module {
         }
     }
 
-    /** Whether {@link #forwardBlocked} computes what {@link #forward} does (no dropout, one group count and eps). */
-    boolean runsBlocked() {
+    /**
+     * Whether, with nothing recorded, the interior runs as one backend op ({@link #forward}) or
+     * blocked ({@link #forwardBlocked}): no dropout, one group count and eps for both norms.
+     */
+    boolean runsAsOneOp() {
         return !(isTraining() && dropout > 0f) && norm1.groups() == norm2.groups() && norm1.eps() == norm2.eps();
     }
 }

@@ -182,7 +182,7 @@ public final class UNet extends Module {
      * count a multiple of the block (they are all multiples of ch). Null: NCHW.
      */
     private ChannelBlockedOps blockedStream() {
-        if (Tape.isRecording() || !midBlock1.runsBlocked()) return null;
+        if (Tape.isRecording() || !midBlock1.runsAsOneOp()) return null;
         return backend().channelBlocked().filter(ops -> config.ch() % ops.lanes() == 0).orElse(null);
     }
 

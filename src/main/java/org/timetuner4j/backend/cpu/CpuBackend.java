@@ -242,8 +242,7 @@ public final class CpuBackend implements Backend {
         Shape outShape = fused ? Shape.of(d2.n(), d2.co(), d2.ho(), d2.wo()) : null;
         if (!fused || !CpuWinograd.applies(d2) || (skip != null && !skip.shape().equals(outShape)))
             return Backend.super.resnetBlockInterior(x, gamma1, beta1, w1, b1, shift, gamma2, beta2, groups, eps, w2, b2, skip);
-        float[] bias1 = new float[d1.n() * c], s = data(shift), b = b1 == null ? null : data(b1);
-        for (int i = 0; i < bias1.length; i++) bias1[i] = (b == null ? 0f : b[i % c]) + s[i];
+        float[] bias1 = CpuResnetInterior.shiftedBias(b1 == null ? null : data(b1), data(shift), d1.n(), c);
         float[] h = pool.take(d1.n() * c * d1.p());
         if (ci % lanes == 0 && lanes % (ci / groups) == 0) {
             CpuWinograd.PaddedInput layout1 = CpuWinograd.PaddedInput.of(d1);
@@ -257,14 +256,9 @@ public final class CpuBackend implements Backend {
                 CpuWinograd.forward(CpuWinograd.tile(), data(n1), false, data(w1), false, bias1, d1, h, null, true, pool);
             }
         }
-        CpuWinograd.PaddedInput layout = CpuWinograd.PaddedInput.of(d2);
-        float[] xb = pool.take(layout.size(d2.n()));
-        CpuBlockedGroupNorm.siluIntoPadded(h, data(gamma2), data(beta2), d1.n(), c, d1.ho(), d1.wo(), groups, eps, xb, layout);
-        pool.give(h);
         float[] out = alloc(d2.n() * d2.co() * d2.p());
-        CpuWinograd.forward(CpuWinograd.tile(), xb, true, data(w2), false, b2 == null ? null : data(b2), d2, out,
-                skip == null ? null : data(skip), false, pool);
-        pool.give(xb);
+        CpuResnetInterior.afterConv1(h, data(gamma2), data(beta2), groups, eps, d2, data(w2), b2 == null ? null : data(b2),
+                skip == null ? null : data(skip), out, false, pool);
         return wrap(out, outShape);
     }
 
@@ -377,7 +371,7 @@ public final class CpuBackend implements Backend {
         CpuConv2d.Dims d = convDims(Shape.of(s.dim(0), s.dim(1), 2 * s.dim(2), 2 * s.dim(3)), w.shape(), Conv2dGeometry.of(1, 1));
         if (!fuse || !CpuWinograd.applies(d)) return Backend.super.upsampleConv(x, w, b);
         float[] out = alloc(d.n() * d.co() * d.p());
-        CpuWinograd.forwardUpsampled(data(x), data(w), b == null ? null : data(b), d, out, pool);
+        CpuWinograd.forwardUpsampled(data(x), false, data(w), b == null ? null : data(b), d, out, pool);
         return wrap(out, Shape.of(d.n(), d.co(), d.ho(), d.wo()));
     }
 

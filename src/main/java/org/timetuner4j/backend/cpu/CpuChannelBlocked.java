@@ -26,11 +26,9 @@ final class CpuChannelBlocked implements ChannelBlockedOps {
         if (s.rank() != 4 || s.dim(1) % L != 0) throw new IllegalArgumentException("cannot block " + s + " by " + L + " channels");
         int n = s.dim(0), c = s.dim(1), hw = s.dim(2) * s.dim(3), blocks = c / L;
         float[] v = CpuBackend.data(x), out = backend.alloc(s.numel());
-        Parallel.forEach(n * blocks, job -> {
-            int src = job * L * hw, dst = job * hw * L;  // image job / blocks, channels (job % blocks)·L…: the same offset in both
-            for (int k = 0; k < L; k++)
-                for (int p = 0; p < hw; p++) out[dst + p * L + k] = v[src + k * hw + p];
-        });
+        CpuWinograd.PaddedInput unpadded = new CpuWinograd.PaddedInput(blocks, s.dim(2), s.dim(3), 0, 0);
+        // image job / blocks, channels (job % blocks)·L…: the same offset, job·L·hw, in both layouts
+        Parallel.forEach(n * blocks, job -> unpadded.copyIn(v, job * L * hw, L, s.dim(2), s.dim(3), out, job * hw * L));
         return backend.wrap(out, blockedShape(n, c, s.dim(2), s.dim(3)));
     }
 
@@ -64,7 +62,7 @@ final class CpuChannelBlocked implements ChannelBlockedOps {
         Shape s = requireBlocked(xb, "upsampleConv");
         CpuConv2d.Dims d = winogradDims(s.dim(0), s.dim(1) * L, 2 * s.dim(2), 2 * s.dim(3), w);
         float[] out = backend.alloc(d.n() * d.co() * d.p());
-        CpuWinograd.forwardUpsampledBlocked(CpuBackend.data(xb), CpuBackend.data(w), b == null ? null : CpuBackend.data(b), d, out, backend.pool());
+        CpuWinograd.forwardUpsampled(CpuBackend.data(xb), true, CpuBackend.data(w), b == null ? null : CpuBackend.data(b), d, out, backend.pool());
         return backend.wrap(out, blockedShape(d.n(), d.co(), d.ho(), d.wo()));
     }
 
@@ -82,22 +80,16 @@ final class CpuChannelBlocked implements ChannelBlockedOps {
         Shape outShape = blockedShape(n, d2.co(), h, w);
         if (skip != null && !skip.shape().equals(outShape)) throw new IllegalArgumentException("skip " + skip.shape() + ", expected " + outShape);
         ArrayPool pool = backend.pool();
-        float[] bias1 = new float[n * c], sv = CpuBackend.data(shift), bv = b1 == null ? null : CpuBackend.data(b1);
-        for (int i = 0; i < bias1.length; i++) bias1[i] = (bv == null ? 0f : bv[i % c]) + sv[i];
+        float[] bias1 = CpuResnetInterior.shiftedBias(b1 == null ? null : CpuBackend.data(b1), CpuBackend.data(shift), n, c);
         CpuWinograd.PaddedInput layout1 = CpuWinograd.PaddedInput.of(d1);
         float[] xb1 = pool.take(layout1.size(n));
         CpuBlockedGroupNorm.siluIntoPadded(CpuBackend.data(xb), CpuBackend.data(gamma1), CpuBackend.data(beta1), n, ci, h, w, groups, eps, xb1, layout1);
         float[] mid = pool.take(n * c * h * w);
         CpuWinograd.forward(CpuWinograd.tile(), xb1, true, CpuBackend.data(w1), false, bias1, d1, mid, null, true, pool);
         pool.give(xb1);
-        CpuWinograd.PaddedInput layout2 = CpuWinograd.PaddedInput.of(d2);
-        float[] xb2 = pool.take(layout2.size(n));
-        CpuBlockedGroupNorm.siluIntoPadded(mid, CpuBackend.data(gamma2), CpuBackend.data(beta2), n, c, h, w, groups, eps, xb2, layout2);
-        pool.give(mid);
         float[] out = backend.alloc(outShape.numel());
-        CpuWinograd.forward(CpuWinograd.tile(), xb2, true, CpuBackend.data(w2), false, b2 == null ? null : CpuBackend.data(b2), d2, out,
-                skip == null ? null : CpuBackend.data(skip), true, pool);
-        pool.give(xb2);
+        CpuResnetInterior.afterConv1(mid, CpuBackend.data(gamma2), CpuBackend.data(beta2), groups, eps, d2, CpuBackend.data(w2),
+                b2 == null ? null : CpuBackend.data(b2), skip == null ? null : CpuBackend.data(skip), out, true, pool);
         return backend.wrap(out, outShape);
     }
 

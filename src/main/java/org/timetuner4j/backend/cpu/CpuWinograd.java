@@ -264,56 +264,40 @@ final class CpuWinograd {
     /**
      * The convolution d (3×3, stride 1) of x upsampled ×2 by nearest neighbour: x is
      * [d.n()][d.ci()][d.h() / 2][d.w() / 2], and its blocked, padded copy is written from x
-     * directly, so the upsampled tensor never exists.
+     * directly, so the upsampled tensor never exists. With {@code blocked}, x and out are blocked
+     * by L channels ([n][c / L][h][w][L]; channels multiples of L), NCHW otherwise.
      */
-    static void forwardUpsampled(float[] x, float[] w, float[] bias, CpuConv2d.Dims d, float[] out, ArrayPool pool) {
+    static void forwardUpsampled(float[] x, boolean blocked, float[] w, float[] bias, CpuConv2d.Dims d, float[] out, ArrayPool pool) {
         WinogradTile tile = tile();
         PaddedInput layout = PaddedInput.of(tile, d);
-        int blocks = layout.blocks(), plane = layout.plane();
+        if (blocked && d.ci() % L != 0) throw new IllegalArgumentException("a blocked input needs a multiple of " + L + " channels, got " + d.ci());
+        int blocks = layout.blocks(), plane = layout.plane(), low = d.h() / 2 * (d.w() / 2);
         float[] xb = pool.take(layout.size(d.n()));
-        Parallel.forEach(d.n() * blocks, job -> blockInputUpsampled(x, d, job / blocks, job % blocks * L, layout, xb, job * plane));
-        forward(tile, xb, true, w, false, bias, d, out, null, false, pool);
+        Parallel.forEach(d.n() * blocks, job -> {
+            int c0 = job % blocks * L, cc = Math.min(L, d.ci() - c0);
+            // channel c of the block, low-resolution pixel q: NCHW at from + c·low + q, blocked at from + q·L + c
+            int from = blocked ? job * low * L : (job / blocks * d.ci() + c0) * low;
+            blockInputUpsampled(x, from, blocked ? 1 : low, blocked ? L : 1, cc, d, layout, xb, job * plane);
+        });
+        forward(tile, xb, true, w, false, bias, d, out, null, blocked, pool);
         pool.give(xb);
     }
 
     /**
-     * As {@link #forwardUpsampled} with x and out blocked by L channels ([n][c / L][h][w][L];
-     * channels multiples of L).
+     * As {@link PaddedInput#copyIn}, from x at half d's height and width (channel c's pixel q at
+     * x[from + c·channelStride + q·pixelStride]): each of its pixels fills a 2×2 block.
      */
-    static void forwardUpsampledBlocked(float[] x, float[] w, float[] bias, CpuConv2d.Dims d, float[] out, ArrayPool pool) {
-        WinogradTile tile = tile();
-        PaddedInput layout = PaddedInput.of(tile, d);
-        int blocks = layout.blocks(), plane = layout.plane(), h = d.h(), wd = d.w(), sw = wd / 2, row = layout.wp() * L;
-        if (d.ci() % L != 0) throw new IllegalArgumentException("a blocked input needs a multiple of " + L + " channels, got " + d.ci());
-        float[] xb = pool.take(layout.size(d.n()));
-        Parallel.forEach(d.n() * blocks, job -> {
-            int at = job * plane, first = at + layout.padTop() * row + layout.padLeft() * L, src = job * (h / 2) * sw * L;
-            layout.zeroBorder(xb, at, h, wd);
-            for (int sy = 0; sy < h / 2; sy++) {
-                int even = first + 2 * sy * row;
-                for (int sx = 0; sx < sw; sx++) {
-                    FloatVector v = FloatVector.fromArray(S, x, src + (sy * sw + sx) * L);
-                    v.intoArray(xb, even + 2 * sx * L);
-                    v.intoArray(xb, even + (2 * sx + 1) * L);
-                }
-                System.arraycopy(xb, even, xb, even + row, wd * L);
-            }
-        });
-        forward(tile, xb, true, w, false, bias, d, out, null, true, pool);
-        pool.give(xb);
-    }
-
-    /** As {@link PaddedInput#copyIn}, from x at half d's height and width: each of its pixels fills a 2×2 block. */
-    private static void blockInputUpsampled(float[] x, CpuConv2d.Dims d, int n, int c0, PaddedInput layout, float[] xb, int at) {
-        int h = d.h(), w = d.w(), sh = h / 2, sw = w / 2, row = layout.wp() * L, cc = Math.min(L, d.ci() - c0);
+    private static void blockInputUpsampled(float[] x, int from, int channelStride, int pixelStride, int cc, CpuConv2d.Dims d,
+                                            PaddedInput layout, float[] xb, int at) {
+        int h = d.h(), w = d.w(), sh = h / 2, sw = w / 2, row = layout.wp() * L;
         layout.zeroBorder(xb, at, h, w);
         int first = at + layout.padTop() * row + layout.padLeft() * L;  // pixel (0, 0)
         for (int sy = 0; sy < sh; sy++) {
             int even = first + 2 * sy * row;
             for (int c = 0; c < cc; c++) {
-                int src = ((n * d.ci() + c0 + c) * sh + sy) * sw, dst = even + c;
-                for (int sx = 0; sx < sw; sx++, dst += 2 * L) {
-                    float v = x[src + sx];
+                int src = from + c * channelStride + sy * sw * pixelStride, dst = even + c;
+                for (int sx = 0; sx < sw; sx++, src += pixelStride, dst += 2 * L) {
+                    float v = x[src];
                     xb[dst] = v;
                     xb[dst + L] = v;
                 }
