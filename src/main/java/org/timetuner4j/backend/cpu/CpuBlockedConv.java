@@ -22,6 +22,8 @@ final class CpuBlockedConv {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length(), NR = 2 * L, MR = 6;
+    /** Vector FMA is emulated in software on CPUs without it: there, multiply and add (a constant, so C2 keeps one branch). */
+    private static final boolean FMA = Gemm.USE_FMA;
     /** Output pixels per task, a multiple of MR. */
     private static final int PIXELS_PER_TASK = 96;
 
@@ -142,52 +144,27 @@ final class CpuBlockedConv {
         FloatVector c00 = bv0, c01 = bv1, c10 = bv0, c11 = bv1, c20 = bv0, c21 = bv1;
         FloatVector c30 = bv0, c31 = bv1, c40 = bv0, c41 = bv1, c50 = bv0, c51 = bv1;
         int a0 = at[0], a1 = at[1], a2 = at[2], a3 = at[3], a4 = at[4], a5 = at[5], k = rows.length;
-        if (Gemm.USE_FMA) {
-            for (int r = 0, wr = q * k * NR; r < k; r++, wr += NR) {
-                FloatVector w0 = FloatVector.fromArray(S, panels, wr), w1 = FloatVector.fromArray(S, panels, wr + L);
-                int e = rows[r];
-                FloatVector x0 = FloatVector.broadcast(S, x[a0 + e]);
-                c00 = x0.fma(w0, c00);
-                c01 = x0.fma(w1, c01);
-                FloatVector x1 = FloatVector.broadcast(S, x[a1 + e]);
-                c10 = x1.fma(w0, c10);
-                c11 = x1.fma(w1, c11);
-                FloatVector x2 = FloatVector.broadcast(S, x[a2 + e]);
-                c20 = x2.fma(w0, c20);
-                c21 = x2.fma(w1, c21);
-                FloatVector x3 = FloatVector.broadcast(S, x[a3 + e]);
-                c30 = x3.fma(w0, c30);
-                c31 = x3.fma(w1, c31);
-                FloatVector x4 = FloatVector.broadcast(S, x[a4 + e]);
-                c40 = x4.fma(w0, c40);
-                c41 = x4.fma(w1, c41);
-                FloatVector x5 = FloatVector.broadcast(S, x[a5 + e]);
-                c50 = x5.fma(w0, c50);
-                c51 = x5.fma(w1, c51);
-            }
-        } else {  // vector FMA is emulated in software on CPUs without it
-            for (int r = 0, wr = q * k * NR; r < k; r++, wr += NR) {
-                FloatVector w0 = FloatVector.fromArray(S, panels, wr), w1 = FloatVector.fromArray(S, panels, wr + L);
-                int e = rows[r];
-                FloatVector x0 = FloatVector.broadcast(S, x[a0 + e]);
-                c00 = c00.add(x0.mul(w0));
-                c01 = c01.add(x0.mul(w1));
-                FloatVector x1 = FloatVector.broadcast(S, x[a1 + e]);
-                c10 = c10.add(x1.mul(w0));
-                c11 = c11.add(x1.mul(w1));
-                FloatVector x2 = FloatVector.broadcast(S, x[a2 + e]);
-                c20 = c20.add(x2.mul(w0));
-                c21 = c21.add(x2.mul(w1));
-                FloatVector x3 = FloatVector.broadcast(S, x[a3 + e]);
-                c30 = c30.add(x3.mul(w0));
-                c31 = c31.add(x3.mul(w1));
-                FloatVector x4 = FloatVector.broadcast(S, x[a4 + e]);
-                c40 = c40.add(x4.mul(w0));
-                c41 = c41.add(x4.mul(w1));
-                FloatVector x5 = FloatVector.broadcast(S, x[a5 + e]);
-                c50 = c50.add(x5.mul(w0));
-                c51 = c51.add(x5.mul(w1));
-            }
+        for (int r = 0, wr = q * k * NR; r < k; r++, wr += NR) {
+            FloatVector w0 = FloatVector.fromArray(S, panels, wr), w1 = FloatVector.fromArray(S, panels, wr + L);
+            int e = rows[r];
+            FloatVector x0 = FloatVector.broadcast(S, x[a0 + e]);
+            c00 = FMA ? x0.fma(w0, c00) : c00.add(x0.mul(w0));
+            c01 = FMA ? x0.fma(w1, c01) : c01.add(x0.mul(w1));
+            FloatVector x1 = FloatVector.broadcast(S, x[a1 + e]);
+            c10 = FMA ? x1.fma(w0, c10) : c10.add(x1.mul(w0));
+            c11 = FMA ? x1.fma(w1, c11) : c11.add(x1.mul(w1));
+            FloatVector x2 = FloatVector.broadcast(S, x[a2 + e]);
+            c20 = FMA ? x2.fma(w0, c20) : c20.add(x2.mul(w0));
+            c21 = FMA ? x2.fma(w1, c21) : c21.add(x2.mul(w1));
+            FloatVector x3 = FloatVector.broadcast(S, x[a3 + e]);
+            c30 = FMA ? x3.fma(w0, c30) : c30.add(x3.mul(w0));
+            c31 = FMA ? x3.fma(w1, c31) : c31.add(x3.mul(w1));
+            FloatVector x4 = FloatVector.broadcast(S, x[a4 + e]);
+            c40 = FMA ? x4.fma(w0, c40) : c40.add(x4.mul(w0));
+            c41 = FMA ? x4.fma(w1, c41) : c41.add(x4.mul(w1));
+            FloatVector x5 = FloatVector.broadcast(S, x[a5 + e]);
+            c50 = FMA ? x5.fma(w0, c50) : c50.add(x5.mul(w0));
+            c51 = FMA ? x5.fma(w1, c51) : c51.add(x5.mul(w1));
         }
         if (residual != null) {
             c00 = c00.add(FloatVector.fromArray(S, residual, o0));
@@ -227,13 +204,8 @@ final class CpuBlockedConv {
         for (int r = 0, wr = q * rows.length * NR; r < rows.length; r++, wr += NR) {
             FloatVector xv = FloatVector.broadcast(S, x[a + rows[r]]);
             FloatVector w0 = FloatVector.fromArray(S, panels, wr), w1 = FloatVector.fromArray(S, panels, wr + L);
-            if (Gemm.USE_FMA) {
-                c0 = xv.fma(w0, c0);
-                c1 = xv.fma(w1, c1);
-            } else {
-                c0 = c0.add(xv.mul(w0));
-                c1 = c1.add(xv.mul(w1));
-            }
+            c0 = FMA ? xv.fma(w0, c0) : c0.add(xv.mul(w0));
+            c1 = FMA ? xv.fma(w1, c1) : c1.add(xv.mul(w1));
         }
         if (residual != null) c0 = c0.add(FloatVector.fromArray(S, residual, o0));
         c0.intoArray(out, o0);
