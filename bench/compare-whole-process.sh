@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Whole process, start to PNG, on the CIFAR-10 UNet with random weights (RandomModel, seed 1234),
-# DDIM with 10 network calls, batch 8 and 40, each engine as a fresh process:
-#   ours         ./timetuner sample --model bench/out/onnx/cifar10.safetensors --nfe 10 (CPU)
+# Whole process, start to PNG, on a UNet with random weights (RandomModel, seed 1234): MODEL=cifar10
+# (the default) or MODEL=digits (the shipped model's size), DDIM with 10 network calls, batch 8 and
+# 40, each engine as a fresh process:
+#   ours         ./timetuner sample --model bench/out/onnx/MODEL.safetensors --nfe 10 (CPU)
 #   ONNX Runtime org.timetuner4j.bench.OnnxSample (bench/java: ten ORT forwards + the DDIM update
 #                + a PNG; launched from target/benchmarks.jar) on tools/export_onnx.py's export
 #   PyTorch      bench/pytorch_sample.py (the same loop in eager PyTorch)
@@ -12,7 +13,8 @@
 #
 # Usage: bench/compare-whole-process.sh [THREADS] [ROUNDS]      (defaults: all processors, 3)
 # Prints the table and writes a results file skeleton to bench/results/DATE-cpu-whole-process.md
-# (RESULTS=path to put it elsewhere). BATCHES="8 40"; SKIP_BUILD=1 skips the benchmarks.jar build.
+# (RESULTS=path to put it elsewhere). BATCHES="8 40"; MODEL=cifar10; SKIP_BUILD=1 skips the
+# benchmarks.jar build.
 # Smoke test: BATCHES="2 4" bench/compare-whole-process.sh 2 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,11 +23,13 @@ ROUNDS="${2:-3}"
 read -r -a BATCHES <<< "${BATCHES:-8 40}"
 PY="${PYTHON:-/usr/bin/python3}"
 OUT=bench/out/whole-process
-RESULTS="${RESULTS:-bench/results/$(date -u +%F)-cpu-whole-process.md}"
-MODEL=bench/out/onnx/cifar10
+NAME="${MODEL:-cifar10}"
+case "$NAME" in cifar10|digits) ;; *) echo "MODEL must be cifar10 or digits, got '$NAME'" >&2; exit 2 ;; esac
+RESULTS="${RESULTS:-bench/results/$(date -u +%F)-cpu-whole-process$([[ $NAME == cifar10 ]] || echo "-$NAME").md}"
+MODEL="bench/out/onnx/$NAME"
 rm -rf "$OUT"; mkdir -p "$OUT"
 
-bench/prepare-onnx-models.sh cifar10
+bench/prepare-onnx-models.sh "$NAME"
 # ./timetuner builds target/timetuner.jar when it is missing or older than the sources (the
 # bench profile's build above does not make it): let it do that now, not inside a timing.
 ./timetuner --help > /dev/null
@@ -44,11 +48,11 @@ for r in $(seq 1 "$ROUNDS"); do
   for b in "${BATCHES[@]}"; do
     timed ours "$b" "$r" ./timetuner sample --model "$MODEL.safetensors" --solver ddim --nfe 10 --count "$b" --batch "$b" \
       --threads "$THREADS" --device cpu --out "$OUT/ours-$b-$r.png"
-    timed onnx "$b" "$r" java -cp target/benchmarks.jar org.timetuner4j.bench.OnnxSample cifar10 "$MODEL.onnx" "$b" "$THREADS" \
+    timed onnx "$b" "$r" java -cp target/benchmarks.jar org.timetuner4j.bench.OnnxSample "$NAME" "$MODEL.onnx" "$b" "$THREADS" \
       "$OUT/onnx-$b-$r.png"
     timed pytorch "$b" "$r" "$PY" bench/pytorch_sample.py --model "$MODEL.safetensors" --batch "$b" --threads "$THREADS" \
       --out "$OUT/pytorch-$b-$r.png"
   done
 done
 for f in "$OUT"/*-1.png; do [[ -s "$f" ]] || { echo "missing PNG $f" >&2; exit 1; }; done
-"$PY" bench/onnx_summary.py process "$OUT" "$THREADS" "$ROUNDS" "$RESULTS" "${BATCHES[@]}"
+MODEL_NAME="$NAME" "$PY" bench/onnx_summary.py process "$OUT" "$THREADS" "$ROUNDS" "$RESULTS" "${BATCHES[@]}"

@@ -120,7 +120,8 @@ def main():
         torch_logs = sorted(glob.glob(f"{out}/pytorch-*.txt"))
     else:
         times = process_times(out, rounds, cases)
-        title = "Whole process, start to PNG: CIFAR-10 random UNet, DDIM NFE 10"
+        model = {"cifar10": "CIFAR-10", "digits": "digits (MNIST-sized)"}[os.environ.get("MODEL_NAME", "cifar10")]
+        title = f"Whole process, start to PNG: {model} random UNet, DDIM NFE 10"
         lines = table(times, cases, "batch") + [""] + per_image(times, cases)
         ort_logs = sorted(glob.glob(f"{out}/onnx-*.log"))
         torch_logs = sorted(glob.glob(f"{out}/pytorch-*.log"))
@@ -142,7 +143,8 @@ def main():
     with open(results, "w") as f:
         f.write(f"# {title}\n\n")
         f.write(f"Date: {today}. Machine: {machine}. ONNX Runtime {ort} (Java), PyTorch {torch_version}.\n")
-        f.write(f"Command: `{script} {threads} {rounds}`, engines interleaved round by round.\n\n")
+        env = "" if os.environ.get("MODEL_NAME", "cifar10") == "cifar10" or mode == "forward" else f"MODEL={os.environ['MODEL_NAME']} "
+        f.write(f"Command: `{env}{script} {threads} {rounds}`, engines interleaved round by round.\n\n")
         f.write("\n".join(lines) + "\n\n")
         f.write("## Notes\n\n- Machine state (anything else running?): TODO\n- Reading: TODO\n")
     print(f"\nwrote {results} (a skeleton: fill in the notes)")
