@@ -16,12 +16,19 @@
 # bench/results/DATE-cpu-onnx-forward.md (RESULTS=path to put it elsewhere).
 # Environment: CASES="cifar10:8 cifar10:40 digits:8 digits:40", JMH_OPTS (per run; default
 # "-f 1 -wi 3 -w 5s -i 5 -r 5s"), PT_OPTS (default "--warmup 3 --iters 10"), SKIP_BUILD=1.
-# Smoke test: JMH_OPTS="-f 1 -wi 1 -w 1s -i 1 -r 1s" PT_OPTS="--warmup 1 --iters 1" bench/compare-onnx.sh 2 1
+# The results file's Command line repeats the settings that differ from the defaults.
+# Smoke test: JMH_OPTS="-f 1 -wi 1 -w 1s -i 1 -r 1s" PT_OPTS="--warmup 1 --iters 1" RESULTS=/tmp/smoke.md bench/compare-onnx.sh 2 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
-THREADS="${1:-$(nproc)}"
-ROUNDS="${2:-3}"
-read -r -a CASES <<< "${CASES:-cifar10:8 cifar10:40 digits:8 digits:40}"
+source bench/arguments.sh
+THREADS="$(positive_integer THREADS "${1:-$(nproc)}")"
+ROUNDS="$(positive_integer ROUNDS "${2:-3}")"
+DEFAULT_CASES="cifar10:8 cifar10:40 digits:8 digits:40"
+read -r -a CASES <<< "${CASES-$DEFAULT_CASES}"
+(( ${#CASES[@]} > 0 )) || fail "CASES must name at least one CONFIG:BATCH"
+for c in "${CASES[@]}"; do
+  [[ $c =~ ^(cifar10|digits):[1-9][0-9]*$ ]] || fail "each case in CASES must be cifar10:BATCH or digits:BATCH, got '$c'"
+done
 read -r -a JMH <<< "${JMH_OPTS:--f 1 -wi 3 -w 5s -i 5 -r 5s}"
 read -r -a PT <<< "${PT_OPTS:---warmup 3 --iters 10}"
 PY="${PYTHON:-/usr/bin/python3}"
@@ -46,4 +53,8 @@ for r in $(seq 1 "$ROUNDS"); do
       --batch "$batch" --threads "$THREADS" "${PT[@]}" > "$OUT/pytorch-$r-$cfg-$batch.txt"
   done
 done
-"$PY" bench/onnx_summary.py forward "$OUT" "$THREADS" "$ROUNDS" "$RESULTS" "${CASES[@]}"
+repro=""
+[[ "${CASES[*]}" == "$DEFAULT_CASES" ]] || repro+="CASES=\"${CASES[*]}\" "
+[[ -z "${JMH_OPTS:-}" ]] || repro+="JMH_OPTS=\"$JMH_OPTS\" "
+[[ -z "${PT_OPTS:-}" ]] || repro+="PT_OPTS=\"$PT_OPTS\" "
+COMMAND="${repro}bench/compare-onnx.sh $THREADS $ROUNDS" "$PY" bench/onnx_summary.py forward "$OUT" "$THREADS" "$ROUNDS" "$RESULTS" "${CASES[@]}"

@@ -13,18 +13,22 @@
 #
 # Usage: bench/compare-whole-process.sh [THREADS] [ROUNDS]      (defaults: all processors, 3)
 # Prints the table and writes a results file skeleton to bench/results/DATE-cpu-whole-process.md
-# (RESULTS=path to put it elsewhere). BATCHES="8 40"; MODEL=cifar10; SKIP_BUILD=1 skips the
-# benchmarks.jar build.
-# Smoke test: BATCHES="2 4" bench/compare-whole-process.sh 2 1
+# (DATE-cpu-whole-process-digits.md for MODEL=digits; -2, -3… when the file exists; RESULTS=path
+# to put it elsewhere) whose Command line repeats the settings that differ from the defaults.
+# BATCHES="8 40"; MODEL=cifar10; SKIP_BUILD=1 skips the benchmarks.jar build.
+# Smoke test: BATCHES="2 4" RESULTS=/tmp/smoke.md bench/compare-whole-process.sh 2 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
-THREADS="${1:-$(nproc)}"
-ROUNDS="${2:-3}"
-read -r -a BATCHES <<< "${BATCHES:-8 40}"
+source bench/arguments.sh
+THREADS="$(positive_integer THREADS "${1:-$(nproc)}")"
+ROUNDS="$(positive_integer ROUNDS "${2:-3}")"
+read -r -a BATCHES <<< "${BATCHES-8 40}"
+(( ${#BATCHES[@]} > 0 )) || fail "BATCHES must name at least one batch size"
+for b in "${BATCHES[@]}"; do positive_integer "a batch in BATCHES" "$b" > /dev/null; done
 PY="${PYTHON:-/usr/bin/python3}"
 OUT=bench/out/whole-process
-NAME="${MODEL:-cifar10}"
-case "$NAME" in cifar10|digits) ;; *) echo "MODEL must be cifar10 or digits, got '$NAME'" >&2; exit 2 ;; esac
+NAME="${MODEL-cifar10}"
+case "$NAME" in cifar10|digits) ;; *) fail "MODEL must be cifar10 or digits, got '$NAME'" ;; esac
 RESULTS="${RESULTS:-bench/results/$(date -u +%F)-cpu-whole-process$([[ $NAME == cifar10 ]] || echo "-$NAME").md}"
 MODEL="bench/out/onnx/$NAME"
 rm -rf "$OUT"; mkdir -p "$OUT"
@@ -39,7 +43,8 @@ timed() {
   local engine=$1 batch=$2 round=$3; shift 3
   local start end
   start=$(date +%s%N)
-  "$@" > "$OUT/$engine-$batch-$round.log" 2>&1 || { echo "$engine failed, see $OUT/$engine-$batch-$round.log" >&2; exit 1; }
+  "$@" > "$OUT/$engine-$batch-$round.log" 2>&1 ||
+    { echo "$engine failed at batch $batch: $(tail -n 1 "$OUT/$engine-$batch-$round.log") (all of it: $OUT/$engine-$batch-$round.log)" >&2; exit 1; }
   end=$(date +%s%N)
   echo "$engine $batch $round $(( (end - start) / 1000000 ))" | tee -a "$OUT/times.txt"
 }
@@ -55,4 +60,7 @@ for r in $(seq 1 "$ROUNDS"); do
   done
 done
 for f in "$OUT"/*-1.png; do [[ -s "$f" ]] || { echo "missing PNG $f" >&2; exit 1; }; done
-MODEL_NAME="$NAME" "$PY" bench/onnx_summary.py process "$OUT" "$THREADS" "$ROUNDS" "$RESULTS" "${BATCHES[@]}"
+repro=""
+[[ $NAME == cifar10 ]] || repro+="MODEL=$NAME "
+[[ "${BATCHES[*]}" == "8 40" ]] || repro+="BATCHES=\"${BATCHES[*]}\" "
+MODEL_NAME="$NAME" COMMAND="${repro}bench/compare-whole-process.sh $THREADS $ROUNDS" "$PY" bench/onnx_summary.py process "$OUT" "$THREADS" "$ROUNDS" "$RESULTS" "${BATCHES[@]}"

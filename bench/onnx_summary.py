@@ -143,8 +143,8 @@ def main():
     with open(results, "w") as f:
         f.write(f"# {title}\n\n")
         f.write(f"Date: {today}. Machine: {machine}. ONNX Runtime {ort} (Java), PyTorch {torch_version}.\n")
-        env = "" if os.environ.get("MODEL_NAME", "cifar10") == "cifar10" or mode == "forward" else f"MODEL={os.environ['MODEL_NAME']} "
-        f.write(f"Command: `{env}{script} {threads} {rounds}`, engines interleaved round by round.\n\n")
+        command = os.environ.get("COMMAND", f"{script} {threads} {rounds}")  # the calling script's, with its settings
+        f.write(f"Command: `{command}`, engines interleaved round by round.\n\n")
         f.write("\n".join(lines) + "\n\n")
         f.write("## Notes\n\n- Machine state (anything else running?): TODO\n- Reading: TODO\n")
     print(f"\nwrote {results} (a skeleton: fill in the notes)")

@@ -13,7 +13,7 @@ PY="${PYTHON:-/usr/bin/python3}"
 JAVA=(java --add-modules jdk.incubator.vector)
 DIR=bench/out/onnx
 mkdir -p "$DIR"
-[[ -n "${SKIP_BUILD:-}" ]] || mvn -q -B -Pbench -Dmaven.test.skip=true package
+[[ -n "${SKIP_BUILD:-}" ]] || mvn -q -B -Pbench -Dmaven.test.skip=true package 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g'   # Maven 3.8 writes colour resets even when quiet
 "$PY" -c 'import torch' 2>/dev/null || { echo "prepare-onnx-models: $PY has no torch (apt-get install python3-torch)" >&2; exit 1; }
 for cfg in "${@:-cifar10 digits}"; do
   for c in $cfg; do
