@@ -29,8 +29,9 @@ read -r -a CASES <<< "${CASES-$DEFAULT_CASES}"
 for c in "${CASES[@]}"; do
   [[ $c =~ ^(cifar10|digits):[1-9][0-9]*$ ]] || fail "each case in CASES must be cifar10:BATCH or digits:BATCH, got '$c'"
 done
-read -r -a JMH <<< "${JMH_OPTS:--f 1 -wi 3 -w 5s -i 5 -r 5s}"
-read -r -a PT <<< "${PT_OPTS:---warmup 3 --iters 10}"
+DEFAULT_JMH="-f 1 -wi 3 -w 5s -i 5 -r 5s" DEFAULT_PT="--warmup 3 --iters 10"
+read -r -a JMH <<< "${JMH_OPTS:-$DEFAULT_JMH}"
+read -r -a PT <<< "${PT_OPTS:-$DEFAULT_PT}"
 PY="${PYTHON:-/usr/bin/python3}"
 OUT=bench/out/onnx-compare
 RESULTS="${RESULTS:-bench/results/$(date -u +%F)-cpu-onnx-forward.md}"
@@ -53,8 +54,6 @@ for r in $(seq 1 "$ROUNDS"); do
       --batch "$batch" --threads "$THREADS" "${PT[@]}" > "$OUT/pytorch-$r-$cfg-$batch.txt"
   done
 done
-repro=""
-[[ "${CASES[*]}" == "$DEFAULT_CASES" ]] || repro+="CASES=\"${CASES[*]}\" "
-[[ -z "${JMH_OPTS:-}" ]] || repro+="JMH_OPTS=\"$JMH_OPTS\" "
-[[ -z "${PT_OPTS:-}" ]] || repro+="PT_OPTS=\"$PT_OPTS\" "
+repro="$(changed_setting CASES "${CASES[*]}" "$DEFAULT_CASES")$(changed_setting JMH_OPTS "${JMH[*]}" "$DEFAULT_JMH")"
+repro+="$(changed_setting PT_OPTS "${PT[*]}" "$DEFAULT_PT")"
 COMMAND="${repro}bench/compare-onnx.sh $THREADS $ROUNDS" "$PY" bench/onnx_summary.py forward "$OUT" "$THREADS" "$ROUNDS" "$RESULTS" "${CASES[@]}"

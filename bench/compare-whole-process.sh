@@ -22,7 +22,8 @@ cd "$(dirname "$0")/.."
 source bench/arguments.sh
 THREADS="$(positive_integer THREADS "${1:-$(nproc)}")"
 ROUNDS="$(positive_integer ROUNDS "${2:-3}")"
-read -r -a BATCHES <<< "${BATCHES-8 40}"
+DEFAULT_BATCHES="8 40"
+read -r -a BATCHES <<< "${BATCHES-$DEFAULT_BATCHES}"
 (( ${#BATCHES[@]} > 0 )) || fail "BATCHES must name at least one batch size"
 for b in "${BATCHES[@]}"; do positive_integer "a batch in BATCHES" "$b" > /dev/null; done
 PY="${PYTHON:-/usr/bin/python3}"
@@ -60,7 +61,5 @@ for r in $(seq 1 "$ROUNDS"); do
   done
 done
 for f in "$OUT"/*-1.png; do [[ -s "$f" ]] || { echo "missing PNG $f" >&2; exit 1; }; done
-repro=""
-[[ $NAME == cifar10 ]] || repro+="MODEL=$NAME "
-[[ "${BATCHES[*]}" == "8 40" ]] || repro+="BATCHES=\"${BATCHES[*]}\" "
+repro="$(changed_setting MODEL "$NAME" cifar10)$(changed_setting BATCHES "${BATCHES[*]}" "$DEFAULT_BATCHES")"
 MODEL_NAME="$NAME" COMMAND="${repro}bench/compare-whole-process.sh $THREADS $ROUNDS" "$PY" bench/onnx_summary.py process "$OUT" "$THREADS" "$ROUNDS" "$RESULTS" "${BATCHES[@]}"
